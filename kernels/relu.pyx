@@ -1,0 +1,29 @@
+# ReLU forward and backward on flat, C-contiguous buffers.
+# Layout: any shape, flattened by the caller (tinygrad_conv/ops/activation.py), which also makes the
+# buffers C-contiguous and of one float dtype, so bounds checks are off here.
+# Parallel: prange over the flat index in static chunks, with num_threads chosen by the caller
+# (1 below a size threshold, where thread start-up costs more than it saves).
+# Readable twin: tinygrad_conv/reference/relu.py.
+from cython cimport floating
+from cython.parallel cimport prange
+
+
+def relu_forward(const floating[::1] x,   # IN
+                 floating[::1] out,       # OUT
+                 int num_threads=1):
+    """out = max(x, 0)"""
+    cdef Py_ssize_t i, n = x.shape[0]
+    for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
+        out[i] = x[i] if x[i] > 0 else 0
+    return None
+
+
+def relu_backward(const floating[::1] x,         # IN: the forward input
+                  const floating[::1] grad_out,  # IN
+                  floating[::1] grad_x,          # OUT
+                  int num_threads=1):
+    """grad_x = grad_out * (x > 0); the gradient at exactly 0 is 0, as in PyTorch."""
+    cdef Py_ssize_t i, n = x.shape[0]
+    for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
+        grad_x[i] = grad_out[i] if x[i] > 0 else 0
+    return None

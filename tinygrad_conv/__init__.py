@@ -1,0 +1,27 @@
+"""tinygrad_conv: a small, fast, honest autograd engine (NumPy tensors, Cython kernels, graph pictures)."""
+
+from ._backend import backend, set_backend, set_num_threads
+from .autograd import detect_anomaly, no_grad
+from .functional import (
+    exp,
+    flatten,
+    log,
+    log_softmax,
+    matmul,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    tanh,
+    transpose,
+)
+from .gradcheck import gradcheck
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "no_grad", "detect_anomaly", "gradcheck", "backend", "set_backend", "set_num_threads",
+    "relu", "tanh", "sigmoid", "softmax", "log_softmax", "exp", "log", "matmul", "reshape",
+    "transpose", "flatten",
+]

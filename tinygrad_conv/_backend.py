@@ -1,0 +1,113 @@
+"""Choose the kernels: the compiled Cython ones, or their readable NumPy twins in reference/.
+
+Both namespaces expose the same function names and signatures, so an op calls `kernels().relu_forward(...)`
+without knowing which it got. The choice is read at call time, so `set_backend` takes effect at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import types
+import warnings
+
+# One module per kernel family; each exists as kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
+KERNEL_MODULES = ("relu",)
+BACKENDS = ("cython", "numpy")
+ENV_VAR = "TINYGRAD_CONV_BACKEND"
+BUILD_HINT = (
+    "build them with `pip install -e .` (or `make build`) from the project's root; "
+    "it needs Cython and a C compiler. Or use the NumPy kernels: TINYGRAD_CONV_BACKEND=numpy"
+)
+
+# Work below this many elements runs on one thread: starting OpenMP threads costs more than it saves.
+PARALLEL_THRESHOLD = 1 << 15
+
+
+def _load(package: str) -> types.SimpleNamespace:
+    namespace = types.SimpleNamespace()
+    for stem in KERNEL_MODULES:
+        module = importlib.import_module(f"{package}.{stem}")
+        for name in dir(module):
+            if not name.startswith("_"):
+                setattr(namespace, name, getattr(module, name))
+    return namespace
+
+
+def _load_cython() -> types.SimpleNamespace:
+    try:
+        return _load("tinygrad_conv._kernels")
+    except ImportError as err:
+        raise ImportError(f"tinygrad_conv: the compiled kernels could not be imported ({err}); "
+                          + BUILD_HINT) from err
+
+
+_numpy_kernels = _load("tinygrad_conv.reference")
+_cython_kernels: types.SimpleNamespace | None = None
+_active = "numpy"
+
+
+def backend() -> str:
+    """Name of the kernels in use: "cython" or "numpy"."""
+    return _active
+
+
+def set_backend(name: str) -> None:
+    """Select "cython" (compiled kernels; ImportError saying how to build them if missing) or "numpy"."""
+    global _active, _cython_kernels
+    if not isinstance(name, str) or name not in BACKENDS:
+        raise ValueError(f"set_backend: name must be one of {BACKENDS}, got {name!r}")
+    if name == "cython" and _cython_kernels is None:
+        _cython_kernels = _load_cython()
+    _active = name
+
+
+def kernels() -> types.SimpleNamespace:
+    """The active kernel namespace (looked up at call time)."""
+    return _cython_kernels if _active == "cython" else _numpy_kernels
+
+
+def num_threads(size: int) -> int:
+    """Threads for a kernel over `size` elements: 1 below PARALLEL_THRESHOLD, else all cores."""
+    if size < PARALLEL_THRESHOLD:
+        return 1
+    return _max_threads
+
+
+def _detect_threads() -> int:
+    for var in ("TINYGRAD_CONV_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+_max_threads = _detect_threads()
+
+
+def set_num_threads(n: int) -> None:
+    """Cap the threads the kernels use (OpenMP prange); 1 makes them serial."""
+    global _max_threads
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be an int >= 1, got {n!r}")
+    _max_threads = n
+
+
+def _initial_choice() -> None:
+    requested = os.environ.get(ENV_VAR, "").strip().lower()
+    if requested:
+        if requested not in BACKENDS:
+            raise ValueError(f"{ENV_VAR} must be one of {BACKENDS}, got {requested!r}")
+        set_backend(requested)  # an explicit "cython" raises ImportError when missing
+        return
+    try:
+        set_backend("cython")
+    except ImportError as err:
+        warnings.warn(f"{err}; falling back to the NumPy kernels", RuntimeWarning, stacklevel=3)
+        set_backend("numpy")
+
+
+_initial_choice()

@@ -1,0 +1,71 @@
+"""Argument normalisers and validators shared by the ops: each raises ValueError/TypeError with a message
+naming the op, the argument, what was expected and what was given."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def is_int(value: Any) -> bool:
+    """True for Python/NumPy integers, False for bool and everything else."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def as_pair(op: str, name: str, value: Any, minimum: int = 1) -> tuple[int, int]:
+    """Normalise an int or an (h, w) pair of ints, each >= minimum, to a tuple of two ints."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2 or not all(is_int(v) for v in items):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in items):
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return int(items[0]), int(items[1])
+
+
+def as_int(op: str, name: str, value: Any, minimum: int | None = None) -> int:
+    if not is_int(value):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_ndim(op: str, name: str, array: np.ndarray, ndim: int, layout: str) -> None:
+    if array.ndim != ndim:
+        raise ValueError(
+            f"{op}: {name} must be {ndim}-D {layout}, got shape {tuple(array.shape)}"
+        )
+
+
+def check_float(op: str, name: str, array: np.ndarray) -> None:
+    if array.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{op}: {name} must be float32 or float64, got dtype {array.dtype}")
+
+
+def check_same_dtype(op: str, **arrays: np.ndarray | None) -> None:
+    """All given arrays share one float dtype (the kernels take one fused type per call)."""
+    given = {name: a.dtype for name, a in arrays.items() if a is not None}
+    if len(set(given.values())) > 1:
+        listed = ", ".join(f"{name} {dtype}" for name, dtype in given.items())
+        raise TypeError(f"{op}: inputs must share one dtype, got {listed}")
+
+
+def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """None, an int or a tuple of ints -> a sorted tuple of non-negative axes (None means all)."""
+    if axis is None:
+        return None
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(is_int(a) for a in axes):
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+    normalized = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a {ndim}-D tensor")
+        normalized.append(int(a) % max(ndim, 1))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: axis has repeated entries: {axis!r}")
+    return tuple(sorted(normalized))

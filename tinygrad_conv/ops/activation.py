@@ -1,0 +1,136 @@
+"""Activations: relu (a Cython kernel), tanh, sigmoid, softmax, log_softmax."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import kernels, num_threads
+from .._checks import check_float, is_int
+from ..autograd import Context, Function
+
+
+class ReLU(Function):
+    name = "relu"
+
+    @staticmethod
+    def check(x):
+        check_float("relu", "x", x)
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        x = np.ascontiguousarray(x)  # the kernel trusts a flat, contiguous buffer
+        out = np.empty_like(x)
+        kernels().relu_forward(x.reshape(-1), out.reshape(-1), num_threads(x.size))
+        ctx.save_for_backward(x)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (x,) = ctx.saved_tensors
+        grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
+        grad_x = np.empty_like(x)
+        kernels().relu_backward(x.reshape(-1), grad_out.reshape(-1), grad_x.reshape(-1),
+                                num_threads(x.size))
+        return (grad_x,)
+
+
+class Tanh(Function):
+    name = "tanh"
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (out,) = ctx.saved_tensors
+        return (grad_out * (1 - out * out),)  # d tanh(x)/dx = 1 - tanh(x)^2
+
+
+class Sigmoid(Function):
+    name = "sigmoid"
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        out = np.exp(-np.logaddexp(0, -x))  # 1 / (1 + e^-x) without overflow for large |x|
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (out,) = ctx.saved_tensors
+        return (grad_out * out * (1 - out),)  # d sigmoid/dx = s (1 - s)
+
+
+def _check_axis(op: str, x: np.ndarray, axis) -> dict:
+    if not is_int(axis):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
+    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1) or x.ndim == 0:
+        raise ValueError(f"{op}: axis {axis} is out of range for a {x.ndim}-D tensor")
+    return {"axis": int(axis) % x.ndim}
+
+
+class Softmax(Function):
+    name = "softmax"
+
+    @staticmethod
+    def check(x, axis=-1):
+        return _check_axis("softmax", x, axis)
+
+    @staticmethod
+    def forward(ctx: Context, x, axis):
+        shifted = np.exp(x - x.max(axis=axis, keepdims=True))  # the shift avoids overflow
+        out = shifted / shifted.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (out,) = ctx.saved_tensors
+        # dL/dx = s * (dL/ds - sum(dL/ds * s)): the Jacobian diag(s) - s s^T applied to dL/ds
+        dot = (grad_out * out).sum(axis=ctx.params["axis"], keepdims=True)
+        return (out * (grad_out - dot),)
+
+
+class LogSoftmax(Function):
+    name = "log_softmax"
+
+    @staticmethod
+    def check(x, axis=-1):
+        return _check_axis("log_softmax", x, axis)
+
+    @staticmethod
+    def forward(ctx: Context, x, axis):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (out,) = ctx.saved_tensors
+        # dL/dx = dL/dy - softmax(x) * sum(dL/dy)
+        total = grad_out.sum(axis=ctx.params["axis"], keepdims=True)
+        return (grad_out - np.exp(out) * total,)
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def sigmoid(x):
+    return Sigmoid.apply(x)
+
+
+def softmax(x, axis=-1):
+    return Softmax.apply(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return LogSoftmax.apply(x, axis=axis)

@@ -1,0 +1,204 @@
+"""Elementwise arithmetic with NumPy broadcasting: add, sub, mul, div, pow, neg, exp, log."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Context, Function
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """Sum a broadcast gradient back to the input's `shape` (leading axes, then axes of size 1)."""
+    if grad.shape != shape:
+        extra = grad.ndim - len(shape)
+        axes = tuple(range(extra)) + tuple(
+            extra + i for i, size in enumerate(shape) if size == 1 and grad.shape[extra + i] != 1
+        )
+        grad = grad.sum(axis=axes, keepdims=True).reshape(shape)
+    return grad.astype(dtype, copy=False)
+
+
+def _check_broadcast(name: str, a: np.ndarray, b: np.ndarray) -> None:
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"{name}: operands could not be broadcast together, got shapes {a.shape} and {b.shape}"
+        ) from None
+
+
+class Add(Function):
+    name = "add"
+
+    @staticmethod
+    def check(a, b):
+        _check_broadcast("add", a, b)
+
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        ctx.shapes = (a.shape, a.dtype, b.shape, b.dtype)
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        a_shape, a_dtype, b_shape, b_dtype = ctx.shapes
+        return unbroadcast(grad_out, a_shape, a_dtype), unbroadcast(grad_out, b_shape, b_dtype)
+
+
+class Sub(Function):
+    name = "sub"
+
+    @staticmethod
+    def check(a, b):
+        _check_broadcast("sub", a, b)
+
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        ctx.shapes = (a.shape, a.dtype, b.shape, b.dtype)
+        return a - b
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        a_shape, a_dtype, b_shape, b_dtype = ctx.shapes
+        return unbroadcast(grad_out, a_shape, a_dtype), unbroadcast(-grad_out, b_shape, b_dtype)
+
+
+class Mul(Function):
+    name = "mul"
+
+    @staticmethod
+    def check(a, b):
+        _check_broadcast("mul", a, b)
+
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        a, b = ctx.saved_tensors
+        grad_a = unbroadcast(grad_out * b, a.shape, a.dtype) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(grad_out * a, b.shape, b.dtype) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    name = "div"
+
+    @staticmethod
+    def check(a, b):
+        _check_broadcast("div", a, b)
+
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        a, b = ctx.saved_tensors
+        grad_a = unbroadcast(grad_out / b, a.shape, a.dtype) if ctx.needs_input_grad[0] else None
+        grad_b = None
+        if ctx.needs_input_grad[1]:
+            grad_b = unbroadcast(-grad_out * a / (b * b), b.shape, b.dtype)  # d(a/b)/db = -a/b^2
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    name = "pow"
+
+    @staticmethod
+    def check(a, b):
+        _check_broadcast("pow", a, b)
+
+    @staticmethod
+    def forward(ctx: Context, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        a, b, out = ctx.saved_tensors
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:  # d(a^b)/da = b * a^(b-1)
+            grad_a = unbroadcast(grad_out * b * a ** (b - 1), a.shape, a.dtype)
+        if ctx.needs_input_grad[1]:  # d(a^b)/db = a^b * ln(a), taken as 0 where a == 0 (PyTorch)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = np.where(a == 0, 0, np.log(np.where(a == 0, 1, a)))
+            grad_b = unbroadcast(grad_out * out * log_a, b.shape, b.dtype)
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    name = "neg"
+
+    @staticmethod
+    def forward(ctx: Context, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        return (-grad_out,)
+
+
+class Exp(Function):
+    name = "exp"
+
+    @staticmethod
+    def forward(ctx: Context, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (out,) = ctx.saved_tensors
+        return (grad_out * out,)  # d(e^a)/da = e^a
+
+
+class Log(Function):
+    name = "log"
+
+    @staticmethod
+    def forward(ctx: Context, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (a,) = ctx.saved_tensors
+        return (grad_out / a,)  # d(ln a)/da = 1/a
+
+
+def add(a, b):
+    return Add.apply(a, b)
+
+
+def sub(a, b):
+    return Sub.apply(a, b)
+
+
+def mul(a, b):
+    return Mul.apply(a, b)
+
+
+def div(a, b):
+    return Div.apply(a, b)
+
+
+def pow(a, b):  # noqa: A001 - the operator's own name
+    return Pow.apply(a, b)
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def exp(a):
+    return Exp.apply(a)
+
+
+def log(a):
+    return Log.apply(a)

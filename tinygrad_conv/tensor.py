@@ -1,0 +1,263 @@
+"""Tensor: a NumPy array that remembers the operation that made it, so gradients can flow back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+from . import functional as F
+
+_ALLOWED = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Copy `data` into a float32/float64 array (API.md: ints and bools become float32)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        try:
+            wanted = np.dtype(dtype)
+        except TypeError as err:
+            raise TypeError(f"Tensor: dtype must be float32 or float64, got {dtype!r}") from err
+        if wanted not in _ALLOWED:
+            raise TypeError(f"Tensor: dtype must be float32 or float64, got {wanted}")
+    try:
+        array = np.array(data, copy=True)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"Tensor: data must be numeric array-like, got {type(data).__name__}") from err
+    kind = array.dtype.kind
+    if kind not in "fiub" or (kind == "f" and array.dtype not in _ALLOWED and dtype is None):
+        raise TypeError(
+            f"Tensor: data must be float32 or float64 (ints and bools become float32), got dtype "
+            f"{array.dtype}"
+        )
+    if dtype is not None:
+        return array.astype(wanted, copy=False)
+    if kind != "f" or not isinstance(data, np.ndarray | np.generic):
+        return array.astype(np.float32, copy=False)  # Python numbers and lists default to float32
+    return array
+
+
+def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """A Tensor as is; an array or scalar as a constant Tensor (a Python scalar takes `like`'s dtype)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (int, float, bool)) and like is not None:
+        return Tensor._make(np.asarray(value, dtype=like.dtype), False, None)
+    if isinstance(value, np.ndarray) and value.dtype in _ALLOWED:
+        return Tensor._make(value, False, None)
+    return Tensor(value)
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode autodiff (see API.md)."""
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_module", "__weakref__")
+    __array_ufunc__ = None  # so `ndarray + Tensor` calls Tensor.__radd__ instead of NumPy's add
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None):
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"Tensor: requires_grad must be a bool, got {requires_grad!r}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
+        self.data = _to_array(data, dtype)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._ctx: autograd.Context | None = None
+        self._module = autograd.current_module_scope()
+
+    @classmethod
+    def _make(cls, data: Any, requires_grad: bool, ctx: autograd.Context | None) -> Tensor:
+        """The ops' fast constructor: no copy, no checks."""
+        tensor = cls.__new__(cls)
+        tensor.data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        tensor.grad = None
+        tensor.requires_grad = requires_grad
+        tensor.name = None
+        tensor._ctx = ctx
+        tensor._module = autograd._module_scope
+        return tensor
+
+    # --- what it is ----------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def op(self) -> str | None:
+        return None if self._ctx is None else self._ctx.fn.name
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        return () if self._ctx is None else self._ctx.parents
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors convert to a number, got shape "
+                             f"{self.shape}")
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        return Tensor._make(self.data, False, None)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="Tensor(")
+        extras = [] if self.dtype == np.float32 else [f"dtype={self.dtype}"]
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.op is not None:
+            extras.append(f"op={self.op!r}")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return f"Tensor({body}{''.join(', ' + e for e in extras)})"
+
+    # --- gradients -----------------------------------------------------------------------------
+    def backward(self, grad: Any = None) -> None:
+        """Reverse-mode autodiff from here; grad may be omitted only for a one-element tensor."""
+        autograd.backward(self, grad)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def draw(self, **options: Any):
+        """The graph picture of everything this tensor depends on (see tc.draw_graph)."""
+        from .graph import draw_graph
+
+        return draw_graph(self, **options)
+
+    # --- arithmetic ----------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return F.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return F.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return F.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return F.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return F.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return F.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return F.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return F.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return F.pow(other, self)
+
+    def __neg__(self) -> Tensor:
+        return F.neg(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return F.matmul(other, self)
+
+    # --- reductions, movement, indexing ----------------------------------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.sum(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.mean(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.max(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return F.reshape(self, *shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        return F.transpose(self, *axes)
+
+    @property
+    def T(self) -> Tensor:
+        return F.transpose(self)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return F.flatten(self, start_dim, end_dim)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return F.getitem(self, index)
+
+    # --- activations and the network ops ---------------------------------------------------------
+    def exp(self) -> Tensor:
+        return F.exp(self)
+
+    def log(self) -> Tensor:
+        return F.log(self)
+
+    def tanh(self) -> Tensor:
+        return F.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return F.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return F.relu(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return F.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return F.log_softmax(self, axis)
+
+    def conv2d(self, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+               dilation: Any = 1, groups: int = 1) -> Tensor:
+        return F.conv2d(self, weight, bias, stride, padding, dilation, groups)
+
+    def max_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+        return F.max_pool2d(self, kernel_size, stride, padding)
+
+    def avg_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+        return F.avg_pool2d(self, kernel_size, stride, padding)
+
+    def cross_entropy(self, target: Any, reduction: str = "mean",
+                      label_smoothing: float = 0.0) -> Tensor:
+        return F.cross_entropy(self, target, reduction, label_smoothing)
+
+
+autograd._tensor_class, autograd._as_tensor = Tensor, as_tensor
