@@ -1,0 +1,77 @@
+"""Shared test fixtures: both kernel backends, a seeded rng, hypothesis profiles, the torch oracle.
+
+The suite runs with --import-mode=importlib and no tests/__init__.py (so the installed package, with its
+compiled kernels, is what gets tested); this folder goes on sys.path so `import strategies` works.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import tinygrad_conv as tc  # noqa: E402
+
+try:
+    from hypothesis import settings
+except ImportError:  # hypothesis is a test extra; tests that need it importorskip it
+    settings = None
+
+if settings is not None:
+    # Modest and reproducible by default: the machine has 2 cores shared with others.
+    settings.register_profile("ci", deadline=None, derandomize=True, max_examples=25)
+    settings.register_profile("long", deadline=None, max_examples=1000)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+BACKENDS = ("numpy", "cython")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", default=False,
+                     help="run hypothesis tests with the 'long' profile (1000 examples each)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "torch: compares against PyTorch (skipped when not installed)")
+    if settings is not None and config.getoption("--long", default=False):
+        settings.load_profile("long")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Run the test once per kernel backend, then restore the backend that was active before."""
+    previous = tc.backend()
+    tc.set_backend(request.param)
+    try:
+        yield request.param
+    finally:
+        tc.set_backend(previous)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def _torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+HAS_TORCH = _torch_available()
+
+# `@requires_torch` on a test that uses torch only in part of its checks.
+requires_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+
+
+@pytest.fixture
+def torch():
+    """The torch module, or a clean skip when it is not installed."""
+    return pytest.importorskip("torch")

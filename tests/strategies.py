@@ -1,0 +1,31 @@
+"""Hypothesis strategies shared by the tests: shapes, broadcastable shape pairs, bounded float arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+
+def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 1, max_side: int = 4):
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=max_side)
+
+
+def broadcastable_shapes(min_dims: int = 0, max_dims: int = 4, max_side: int = 4):
+    """A pair of shapes that NumPy broadcasts together (size-1 axes and missing leading axes)."""
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=2, min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side
+    ).map(lambda pair: pair.input_shapes)
+
+
+def float_arrays(shape, dtype=np.float64, low: float = -3.0, high: float = 3.0):
+    """Arrays of `shape` and `dtype` with finite values in [low, high]."""
+    width = 32 if np.dtype(dtype) == np.float32 else 64
+    elements = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width)
+    return hnp.arrays(np.dtype(dtype), shape, elements=elements)
+
+
+def seeds():
+    """A seed for np.random.default_rng: values drawn from it spread better than hypothesis floats."""
+    return st.integers(0, 2**32 - 1)
