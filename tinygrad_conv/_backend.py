@@ -12,7 +12,7 @@ import types
 import warnings
 
 # One module per kernel family; each exists as kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
-KERNEL_MODULES = ("relu",)
+KERNEL_MODULES = ("relu", "conv2d", "pool", "cross_entropy")
 BACKENDS = ("cython", "numpy")
 ENV_VAR = "TINYGRAD_CONV_BACKEND"
 BUILD_HINT = (
