@@ -13,11 +13,12 @@ from .tensor import Tensor
 
 def _float64_copy(value: Any) -> Any:
     """A float64 copy of a Tensor or float array; integer arrays (class targets) and others as they are."""
+    # C order: the finite differences write through `data.reshape(-1)`, which must be a view.
     if isinstance(value, Tensor):
-        return Tensor(value.data.astype(np.float64), requires_grad=value.requires_grad,
-                      name=value.name)
+        data = np.ascontiguousarray(value.data, dtype=np.float64)
+        return Tensor(data, requires_grad=value.requires_grad, name=value.name, dtype=np.float64)
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-        return value.astype(np.float64)
+        return np.ascontiguousarray(value, dtype=np.float64)
     return value
 
 
@@ -62,6 +63,7 @@ def gradcheck(fn: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
                 numeric_flat[i] = (plus - minus) / (2 * eps)
         tolerance = atol + rtol * np.abs(numeric)
         excess = np.abs(analytic - numeric) - tolerance
+        excess[np.isnan(excess)] = np.inf  # a NaN on either side is a failure, not a pass
         if excess.size and excess.max() > 0:
             worst = np.unravel_index(int(np.argmax(excess)), numeric.shape)
             label = f"input {position}" + (f" ({tensor.name!r})" if tensor.name else "")
