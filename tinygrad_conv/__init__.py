@@ -16,7 +16,9 @@ from .functional import (
     transpose,
 )
 from .gradcheck import gradcheck
+from .graph import draw_graph
 from .tensor import Tensor
+from .trace import BackwardTrace, trace_backward
 
 __version__ = "0.1.0"
 
@@ -24,4 +26,5 @@ __all__ = [
     "Tensor", "no_grad", "detect_anomaly", "gradcheck", "backend", "set_backend", "set_num_threads",
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "exp", "log", "matmul", "reshape",
     "transpose", "flatten",
+    "draw_graph", "BackwardTrace", "trace_backward",
 ]
