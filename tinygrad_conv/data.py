@@ -4,6 +4,7 @@ from a folder, and a batch iterator. Images come out as float32 (N, 1, H, W) in 
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ MNIST_FILES = {
 
 def load_digits(test_fraction: float = 0.2, seed: int = 0):
     """(x_train, y_train, x_test, y_test): the 1797 8x8 digits, shuffled with `seed` and split so that
-    round(test_fraction * 1797) of them are held out for testing."""
+    ceil(test_fraction * 1797) of them are held out for testing (360 by default)."""
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
         raise TypeError(f"load_digits: test_fraction must be a float, got {test_fraction!r}")
     if not 0.0 < test_fraction < 1.0:
@@ -39,7 +40,7 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0):
     x = (bunch.images.astype(np.float32) / 16.0)[:, None, :, :]
     y = bunch.target.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(y))
-    n_test = max(1, round(test_fraction * len(y)))
+    n_test = math.ceil(test_fraction * len(y))  # as scikit-learn's train_test_split
     test, train = order[:n_test], order[n_test:]
     return x[train], y[train], x[test], y[test]
 
