@@ -1,0 +1,70 @@
+"""Shared helpers for the benchmark scripts: median timings, an optional PyTorch, a GEMM peak, a table."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough figure fast)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs per case (median)")
+    return parser.parse_args()
+
+
+def median_ms(fn: Callable[[], Any], repeats: int = 20, warmup: int = 2,
+              budget_s: float = 3.0) -> float:
+    """Median wall time of fn() in milliseconds; stops early once budget_s is spent."""
+    for _ in range(warmup):
+        fn()
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < repeats:
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+        if len(times) >= 3 and time.perf_counter() - start > budget_s:
+            break
+    return float(np.median(times)) * 1e3
+
+
+def try_torch(threads: int = 2) -> Any:
+    """PyTorch with `threads` threads, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
+    return torch
+
+
+def gemm_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
+    """Measured float32 GEMM rate of NumPy's BLAS (np.matmul of two size x size matrices)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    out = np.empty_like(a)
+    ms = median_ms(lambda: np.matmul(a, a, out=out), repeats=repeats, warmup=1)
+    return 2 * size**3 / (ms * 1e-3) / 1e9
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    """A Markdown table (pastes straight into benchmarks/README.md)."""
+    cells = [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("| " + " | ".join("-" * w for w in widths) + " |")
+    for row in cells:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
