@@ -29,3 +29,26 @@ def float_arrays(shape, dtype=np.float64, low: float = -3.0, high: float = 3.0):
 def seeds():
     """A seed for np.random.default_rng: values drawn from it spread better than hypothesis floats."""
     return st.integers(0, 2**32 - 1)
+
+
+def draw_values(rng: np.random.Generator, shape: tuple[int, ...], kind: str = "normal",
+                dtype=np.float64) -> np.ndarray:
+    """Values suited to an op's domain, so that gradients (and finite differences) are well defined.
+
+    normal    standard normal
+    positive  uniform in [0.5, 2] (log, division by, fractional powers, tensor exponents)
+    nonzero   |x| in [0.2, 1.5] with a random sign (relu: away from the kink at 0)
+    distinct  a permutation of values 0.1 apart (max: no ties within a finite-difference step)
+    """
+    if kind == "positive":
+        values = rng.uniform(0.5, 2.0, shape)
+    elif kind == "nonzero":
+        values = rng.uniform(0.2, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+    elif kind == "distinct":
+        size = int(np.prod(shape))
+        values = (rng.permutation(size) * 0.1 + rng.uniform(-0.01, 0.01, size)).reshape(shape)
+    elif kind == "normal":
+        values = rng.standard_normal(shape)
+    else:
+        raise ValueError(f"draw_values: unknown kind {kind!r}")
+    return np.asarray(values, dtype=dtype)

@@ -6,32 +6,15 @@ import re
 
 import numpy as np
 import pytest
+from strategies import draw_values
 
 import tinygrad_conv as tc
 from tinygrad_conv import Tensor
 from tinygrad_conv.autograd import Function
 
-# Input kinds: how to draw values so that finite differences are meaningful for the op.
-#   normal   standard normal
-#   positive uniform in [0.5, 2] (log, division by, fractional powers, tensor exponents)
-#   nonzero  |x| in [0.2, 1.5] with a random sign (relu: away from the kink at 0)
-#   distinct a permutation of well separated values (max: no ties within eps)
-
-
-def _draw(rng: np.random.Generator, shape: tuple[int, ...], kind: str) -> np.ndarray:
-    if kind == "positive":
-        return rng.uniform(0.5, 2.0, shape)
-    if kind == "nonzero":
-        return rng.uniform(0.2, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
-    if kind == "distinct":
-        size = int(np.prod(shape))
-        return (rng.permutation(size) * 0.1 + rng.uniform(-0.01, 0.01, size)).reshape(shape)
-    return rng.standard_normal(shape)
-
-
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, True, False]])
 
-# (id, fn, input shapes, kind): fn takes one Tensor per shape.
+# (id, fn, input shapes, kind): fn takes one Tensor per shape; kind as in strategies.draw_values.
 CASES = [
     # elementwise, same shapes and broadcasting
     ("add", lambda a, b: a + b, [(3, 4), (3, 4)], "normal"),
@@ -140,7 +123,7 @@ CASES = [
 
 @pytest.mark.parametrize(("fn", "shapes", "kind"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_gradcheck_op(backend, rng, fn, shapes, kind):
-    inputs = [Tensor(_draw(rng, s, kind), requires_grad=True, dtype=np.float64) for s in shapes]
+    inputs = [Tensor(draw_values(rng, s, kind), requires_grad=True, dtype=np.float64) for s in shapes]
     assert tc.gradcheck(fn, *inputs) is True
 
 

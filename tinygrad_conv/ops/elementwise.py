@@ -122,8 +122,10 @@ class Pow(Function):
     def backward(ctx: Context, grad_out):
         a, b, out = ctx.saved_tensors
         grad_a = grad_b = None
-        if ctx.needs_input_grad[0]:  # d(a^b)/da = b * a^(b-1)
-            grad_a = unbroadcast(grad_out * b * a ** (b - 1), a.shape, a.dtype)
+        if ctx.needs_input_grad[0]:  # d(a^b)/da = b * a^(b-1), taken as 0 where b == 0 (PyTorch):
+            with np.errstate(divide="ignore", invalid="ignore"):  # else 0 * 0^-1 = NaN at a == 0
+                local = np.where(b == 0, 0, b * a ** (b - 1))
+            grad_a = unbroadcast(grad_out * local, a.shape, a.dtype)
         if ctx.needs_input_grad[1]:  # d(a^b)/db = a^b * ln(a), taken as 0 where a == 0 (PyTorch)
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_a = np.where(a == 0, 0, np.log(np.where(a == 0, 1, a)))
