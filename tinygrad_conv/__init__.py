@@ -3,6 +3,7 @@
 from ._backend import backend, set_backend, set_num_threads
 from .autograd import detect_anomaly, no_grad
 from .functional import (
+    conv2d,
     exp,
     flatten,
     log,
@@ -25,6 +26,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "no_grad", "detect_anomaly", "gradcheck", "backend", "set_backend", "set_num_threads",
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "exp", "log", "matmul", "reshape",
-    "transpose", "flatten",
+    "transpose", "flatten", "conv2d",
     "draw_graph", "BackwardTrace", "trace_backward",
 ]

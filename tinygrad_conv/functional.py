@@ -1,6 +1,7 @@
 """Every operation as a plain function (tc.conv2d(x, w), tc.relu(x), ...), PyTorch's signatures."""
 
 from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
+from .ops.conv import conv2d
 from .ops.elementwise import add, div, exp, log, mul, neg, pow, sub
 from .ops.matmul import matmul
 from .ops.movement import flatten, getitem, reshape, transpose
@@ -9,5 +10,5 @@ from .ops.reduce import max, mean, sum
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log",
     "matmul", "sum", "mean", "max", "reshape", "transpose", "flatten", "getitem",
-    "relu", "tanh", "sigmoid", "softmax", "log_softmax",
+    "relu", "tanh", "sigmoid", "softmax", "log_softmax", "conv2d",
 ]
