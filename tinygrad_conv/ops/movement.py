@@ -61,7 +61,8 @@ class Transpose(Function):
             return {"axes": tuple(reversed(range(x.ndim)))}
         if len(axes) == 2 and x.ndim != 2:  # PyTorch's transpose(dim0, dim1): swap two axes
             axes = _swap(x.ndim, *axes)
-        if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        in_range = all(-x.ndim <= a < x.ndim for a in axes)  # before `%`, which would wrap 5 to 2
+        if not in_range or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
             raise ValueError(
                 f"transpose: axes must be a permutation of 0..{x.ndim - 1} (or two axes to swap), "
                 f"got {axes!r}"
