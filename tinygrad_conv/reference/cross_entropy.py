@@ -2,20 +2,23 @@
 
 For one row of logits x (C classes) and its class index t:
     log_softmax(x)_j = x_j - lse,    lse = log(sum_j exp(x_j))
-    loss = -log_softmax(x)_t = lse - x_t                         (the negative log-likelihood)
-With label smoothing eps (PyTorch's definition) the target is a mix of the one-hot vector and the uniform one:
-    loss = (1 - eps) * (lse - x_t) + eps * mean_j (lse - x_j) = (1 - eps) * (lse - x_t) + eps * (lse - mean_j x_j)
+    loss = -log_softmax(x)_t = lse - x_t                (the negative log-likelihood)
+With label smoothing eps (PyTorch's definition) the target mixes the one-hot and the uniform vector:
+    loss = (1 - eps) * (lse - x_t) + eps * mean_j (lse - x_j)
+         = (1 - eps) * (lse - x_t) + eps * (lse - mean_j x_j)
 
-Stability: exp(1000) overflows, so lse is computed as m + log(sum_j exp(x_j - m)) with m = max_j x_j. Every
-exponent is then <= 0 and the largest term is exactly 1, so the sum lies in [1, C] whatever the logits' size.
+Stability: exp(1000) overflows, so lse is computed as m + log(sum_j exp(x_j - m)), m = max_j x_j.
+Every exponent is then <= 0 and the largest term is exactly 1: the sum lies in [1, C] whatever
+the logits' size.
 
 Gradient: d lse / d x_j = exp(x_j - lse) = softmax(x)_j, hence
     dloss/dx_j = softmax(x)_j - (1 - eps) * [j == t] - eps / C
 Forward saves lse per row so that backward gets softmax with one exp per element.
 
-The per-row vectors (loss, lse, grad_loss) are float64 even for float32 logits: lse of logits near 1e4 would
-keep only three decimals in float32. The caller reduces the per-row losses (mean, sum or none) and hands back
-dL/d(loss of each row) as grad_loss. Outputs are preallocated and written with `out[...] = ...`.
+The per-row vectors (loss, lse, grad_loss) are float64 even for float32 logits: in float32, lse of
+logits near 1e4 would keep only three decimals. The caller reduces the per-row losses (mean, sum or
+none) and hands back dL/d(loss of each row) as grad_loss. Outputs are preallocated and written
+with `out[...] = ...`; the functions return None.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import numpy as np
 
 def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray, lse: np.ndarray,
                           label_smoothing: float, num_threads: int = 1) -> None:
-    """lse = m + log(sum_j exp(x_j - m)); loss = (1 - eps) * (lse - x_t) + eps * (lse - mean_j x_j)."""
+    """lse = m + log(sum_j exp(x_j - m));
+    loss = (1 - eps) * (lse - x_t) + eps * (lse - mean_j x_j)."""
     eps = label_smoothing
     m = x.max(axis=1, keepdims=True)
     lse[...] = m[:, 0] + np.log(np.exp(x - m).sum(axis=1, dtype=np.float64))
@@ -36,8 +40,9 @@ def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray, l
         loss[...] = (1 - eps) * nll + eps * (lse - x.mean(axis=1, dtype=np.float64))
 
 
-def cross_entropy_backward(x: np.ndarray, target: np.ndarray, lse: np.ndarray, grad_loss: np.ndarray,
-                           grad_x: np.ndarray, label_smoothing: float, num_threads: int = 1) -> None:
+def cross_entropy_backward(x: np.ndarray, target: np.ndarray, lse: np.ndarray,
+                           grad_loss: np.ndarray, grad_x: np.ndarray, label_smoothing: float,
+                           num_threads: int = 1) -> None:
     """grad_x = grad_loss * (softmax(x) - (1 - eps) * onehot(target) - eps / C)."""
     eps = label_smoothing
     c = x.shape[1]

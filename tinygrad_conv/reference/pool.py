@@ -1,19 +1,20 @@
 """max_pool2d and avg_pool2d, the readable twin of kernels/pool.pyx.
 
-A pool slides a kh x kw window over each (H, W) plane of an NCHW image in steps of (sh, sw), after padding the
-plane with ph rows above and below and pw columns left and right. Output cell (y, z) sees the window whose
-top-left corner is at row y * sh - ph, column z * sw - pw of the unpadded plane.
+A pool slides a kh x kw window over each (H, W) plane of an NCHW image in steps of (sh, sw), after
+padding the plane with ph rows above and below and pw columns left and right. Output cell (y, z)
+sees the window whose top-left corner is at row y * sh - ph, column z * sw - pw of the plane.
 
-Instead of looping over windows, these functions loop over the kh * kw cells of a window: cell (i, j) of every
-window at once is the strided slice `padded[:, :, i::sh, j::sw]` (cut to the output size), a plain NumPy array.
+Instead of looping over windows, these functions loop over the kh * kw cells of a window: cell
+(i, j) of every window at once is the strided slice `padded[:, :, i::sh, j::sw]` (cut to the
+output size), a plain NumPy array of the output's shape.
 
-- max pool pads with -inf (padding never wins) and remembers, in `argmax`, where each maximum came from as the
-  flat index r * W + s in its plane; backward sends each window's gradient there. On ties the first maximum in
-  the window (row by row) wins, as in PyTorch; a NaN counts as the maximum.
+- max pool pads with -inf (padding never wins) and remembers in `argmax` where each maximum came
+  from, as the flat index r * W + s in its plane; backward sends each window's gradient there. On
+  ties the first maximum in the window (row by row) wins, as in PyTorch; a NaN counts as maximum.
 - avg pool pads with zeros and divides by kh * kw even where the window overlaps padding (PyTorch's
   count_include_pad=True); backward spreads each window's gradient evenly over its kh * kw cells.
-Where windows overlap (stride < kernel), a cell's gradient is the sum over every window that contains it.
-Outputs are preallocated by the caller and written with `out[...] = ...`; the functions return None.
+Where windows overlap (stride < kernel), a cell's gradient sums over every window that contains it.
+Outputs are preallocated by the caller and written with `out[...] = ...`; functions return None.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ def _pad(x: np.ndarray, ph: int, pw: int, value: float) -> np.ndarray:
 
 def _cell(i: int, j: int, sh: int, sw: int, oh: int, ow: int) -> tuple[slice, ...]:
     """Index of cell (i, j) of every window in the padded image: shape (N, C, oh, ow)."""
-    return (slice(None), slice(None), slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw))
+    rows = slice(i, i + sh * (oh - 1) + 1, sh)
+    cols = slice(j, j + sw * (ow - 1) + 1, sw)
+    return (slice(None), slice(None), rows, cols)
 
 
-def max_pool2d_forward(x: np.ndarray, out: np.ndarray, argmax: np.ndarray, kh: int, kw: int, sh: int,
-                       sw: int, ph: int, pw: int, num_threads: int = 1) -> None:
-    """out[y, z] = max of window (y, z); argmax[y, z] = flat index r * W + s of that maximum in x's plane."""
+def max_pool2d_forward(x: np.ndarray, out: np.ndarray, argmax: np.ndarray, kh: int, kw: int,
+                       sh: int, sw: int, ph: int, pw: int, num_threads: int = 1) -> None:
+    """out[y, z] = max of window (y, z); argmax[y, z] = its flat index r * W + s in x's plane."""
     w = x.shape[3]
     oh, ow = out.shape[2:]
     padded = _pad(x, ph, pw, -np.inf)
@@ -75,9 +78,9 @@ def avg_pool2d_forward(x: np.ndarray, out: np.ndarray, kh: int, kw: int, sh: int
     out[...] = total / (kh * kw)
 
 
-def avg_pool2d_backward(grad_out: np.ndarray, grad_x: np.ndarray, kh: int, kw: int, sh: int, sw: int,
-                        ph: int, pw: int, num_threads: int = 1) -> None:
-    """Every cell of window (y, z) receives grad_out[y, z] / (kh * kw); padding's share is dropped."""
+def avg_pool2d_backward(grad_out: np.ndarray, grad_x: np.ndarray, kh: int, kw: int, sh: int,
+                        sw: int, ph: int, pw: int, num_threads: int = 1) -> None:
+    """Each cell of window (y, z) gets grad_out[y, z] / (kh * kw); padding's share is dropped."""
     n, c, h, w = grad_x.shape
     oh, ow = grad_out.shape[2:]
     share = grad_out / (kh * kw)
