@@ -1,0 +1,10 @@
+"""`python -m tinygrad_conv` and the `tinygrad-conv` console script."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
