@@ -1,7 +1,7 @@
-"""conv2d forward + backward, float32: Cython backend, NumPy backend and PyTorch CPU on the same inputs.
+"""conv2d forward + backward, float32: Cython and NumPy backends and PyTorch CPU, same inputs.
 
-Run: python benchmarks/bench_conv.py [--quick]. Prints medians in ms, the ratio to PyTorch against the
-goal of issue 3, GFLOP/s, and the machine's float32 GEMM peak. It never asserts a time.
+Run: python benchmarks/bench_conv.py [--quick]. Prints medians in ms, the ratio to PyTorch
+against the goal of issue 3, GFLOP/s, and the float32 GEMM peak. It never asserts a time.
 """
 
 from __future__ import annotations
@@ -64,19 +64,44 @@ def main() -> None:
             def t_step(t_leaves=t_leaves, stride=stride, padding=padding, t_grad=t_grad):
                 for t in t_leaves:
                     t.grad = None
-                torch.nn.functional.conv2d(*t_leaves, stride=stride, padding=padding).backward(t_grad)
+                torch.nn.functional.conv2d(*t_leaves, stride=stride, padding=padding).backward(
+                    t_grad
+                )
 
             times["torch"] = median_ms(t_step, repeats)
         gflop = flops(n, c, c_out, kh, kw, *out_shape[2:]) / 1e9
         ratio = times["cython"] / times["torch"] if "torch" in times else None
-        rows.append([name, f"{n}x{c}x{h}x{w} -> {c_out}, {kh}x{kw} s{stride} p{padding}",
-                     times["cython"], times["numpy"], times.get("torch"), ratio, f"<= {goal}",
-                     gflop / times["cython"] * 1e3,
-                     gflop / times["torch"] * 1e3 if "torch" in times else None])
-    print(f"conv2d fwd+bwd, float32, median of up to {repeats} runs; backend threads: "
-          f"{tc._backend._max_threads}, torch threads: {torch.get_num_threads() if torch else '-'}")
-    print_table(["workload", "shape", "cython ms", "numpy ms", "torch ms", "cython/torch", "goal",
-                 "cython GFLOP/s", "torch GFLOP/s"], rows)
+        rows.append(
+            [
+                name,
+                f"{n}x{c}x{h}x{w} -> {c_out}, {kh}x{kw} s{stride} p{padding}",
+                times["cython"],
+                times["numpy"],
+                times.get("torch"),
+                ratio,
+                f"<= {goal}",
+                gflop / times["cython"] * 1e3,
+                gflop / times["torch"] * 1e3 if "torch" in times else None,
+            ]
+        )
+    print(
+        f"conv2d fwd+bwd, float32, median of up to {repeats} runs; backend threads: "
+        f"{tc._backend._max_threads}, torch threads: {torch.get_num_threads() if torch else '-'}"
+    )
+    print_table(
+        [
+            "workload",
+            "shape",
+            "cython ms",
+            "numpy ms",
+            "torch ms",
+            "cython/torch",
+            "goal",
+            "cython GFLOP/s",
+            "torch GFLOP/s",
+        ],
+        rows,
+    )
     print(f"float32 GEMM peak (np.matmul 2048^2): {gemm_peak_gflops():.0f} GFLOP/s")
 
 

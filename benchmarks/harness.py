@@ -1,4 +1,4 @@
-"""Shared helpers for the benchmark scripts: median timings, an optional PyTorch, a GEMM peak, a table."""
+"""Helpers shared by the benchmark scripts: median timings, optional PyTorch, GEMM peak, a table."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ def parse_args(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def median_ms(fn: Callable[[], Any], repeats: int = 20, warmup: int = 2,
-              budget_s: float = 3.0) -> float:
+def median_ms(
+    fn: Callable[[], Any], repeats: int = 20, warmup: int = 2, budget_s: float = 3.0
+) -> float:
     """Median wall time of fn() in milliseconds; stops early once budget_s is spent."""
     for _ in range(warmup):
         fn()
@@ -56,10 +57,10 @@ def print_table(headers: list[str], rows: list[list[Any]]) -> None:
     """A Markdown table (pastes straight into benchmarks/README.md)."""
     cells = [[_fmt(v) for v in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
     print("| " + " | ".join("-" * w for w in widths) + " |")
     for row in cells:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
 
 
 def _fmt(value: Any) -> str:

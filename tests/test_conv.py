@@ -1,4 +1,4 @@
-"""conv2d end to end: kernels vs their NumPy twin, gradcheck, PyTorch, a hand-worked case, bad input."""
+"""conv2d end to end: kernels vs NumPy twin, gradcheck, PyTorch, a hand-worked case, bad input."""
 
 from __future__ import annotations
 
@@ -40,8 +40,11 @@ def _random(rng, shape, dtype):
 
 
 @settings(deadline=None, max_examples=40)
-@given(geometry=kernel_geometries(), dtype=st.sampled_from([np.float32, np.float64]),
-       seed=st.integers(0, 2**16))
+@given(
+    geometry=kernel_geometries(),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
 def test_kernels_match_twin(geometry, dtype, seed):
     x_shape, cols_shape, *params = geometry
     rng = np.random.default_rng(seed)
@@ -56,9 +59,12 @@ def test_kernels_match_twin(geometry, dtype, seed):
     twin.col2im(grad_cols, x_np, *params)
     np.testing.assert_allclose(x_cy, x_np, **TOL[dtype])
     # col2im is im2col's adjoint: <im2col(x), g> == <x, col2im(g)>
-    np.testing.assert_allclose(np.vdot(cols_np.astype(np.float64), grad_cols),
-                               np.vdot(x.astype(np.float64), x_np), rtol=1e-4 if dtype == np.float32
-                               else 1e-10, atol=1e-4)
+    np.testing.assert_allclose(
+        np.vdot(cols_np.astype(np.float64), grad_cols),
+        np.vdot(x.astype(np.float64), x_np),
+        rtol=1e-4 if dtype == np.float32 else 1e-10,
+        atol=1e-4,
+    )
 
 
 @settings(deadline=None, max_examples=15)
@@ -122,7 +128,7 @@ def test_read_only_and_non_contiguous_inputs(backend, rng):
     y_ref = conv2d(*ref, stride=(1, 2), padding=1)
     y_ref.backward(np.ones(y.shape, np.float32))
     np.testing.assert_array_equal(y.data, y_ref.data)
-    for t, r in zip((xt, wt, bt), ref):
+    for t, r in zip((xt, wt, bt), ref, strict=True):
         np.testing.assert_allclose(t.grad, r.grad, rtol=1e-6)
     np.testing.assert_array_equal(x, x_before)
 
@@ -150,8 +156,10 @@ GRADCHECK_CASES = [
 @pytest.mark.parametrize("case", GRADCHECK_CASES, ids=[c[0] for c in GRADCHECK_CASES])
 def test_gradcheck(backend, rng, case):
     _, x_shape, w_shape, has_bias, stride, padding, dilation, groups = case
-    inputs = [Tensor(rng.standard_normal(x_shape), requires_grad=True),
-              Tensor(rng.standard_normal(w_shape), requires_grad=True)]
+    inputs = [
+        Tensor(rng.standard_normal(x_shape), requires_grad=True),
+        Tensor(rng.standard_normal(w_shape), requires_grad=True),
+    ]
     if has_bias:
         inputs.append(Tensor(rng.standard_normal(w_shape[0]), requires_grad=True))
 
@@ -194,12 +202,13 @@ def test_matches_torch(backend, torch, rng, dtype, geometry):
     grad_out = rng.standard_normal(y.shape).astype(dtype)
     y.backward(grad_out)
     theirs = [torch.from_numpy(a.copy()).requires_grad_() for a in arrays]
-    y_ref = torch.nn.functional.conv2d(*theirs, stride=stride, padding=padding, dilation=dilation,
-                                       groups=groups)
+    y_ref = torch.nn.functional.conv2d(
+        *theirs, stride=stride, padding=padding, dilation=dilation, groups=groups
+    )
     y_ref.backward(torch.from_numpy(grad_out))
     tol = dict(rtol=1e-4, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(y.data, y_ref.detach().numpy(), **tol)
-    for name, t, r in zip(("x", "weight", "bias"), ours, theirs):
+    for name, t, r in zip(("x", "weight", "bias"), ours, theirs, strict=True):
         assert t.grad.dtype == dtype, name
         np.testing.assert_allclose(t.grad, r.grad.numpy(), err_msg=name, **tol)
 
@@ -226,9 +235,11 @@ def test_seed_example_by_hand(backend):
 
 def _good():
     rng = np.random.default_rng(1)
-    return dict(x=rng.standard_normal((2, 4, 6, 6)).astype(np.float32),
-                weight=rng.standard_normal((6, 2, 3, 3)).astype(np.float32),
-                bias=rng.standard_normal(6).astype(np.float32))
+    return dict(
+        x=rng.standard_normal((2, 4, 6, 6)).astype(np.float32),
+        weight=rng.standard_normal((6, 2, 3, 3)).astype(np.float32),
+        bias=rng.standard_normal(6).astype(np.float32),
+    )
 
 
 def _with(**changes):
@@ -237,6 +248,7 @@ def _with(**changes):
         for key, value in changes.items():
             (args if key in args else kwargs)[key] = value() if callable(value) else value
         return args, kwargs
+
     return make
 
 
@@ -246,7 +258,12 @@ BAD_CALLS = [
     ("weight_2d", _with(weight=np.ones((3, 3), np.float32)), ValueError, ["weight", "4-D"]),
     ("channels", _with(weight=np.ones((6, 3, 3, 3), np.float32)), ValueError, ["channels", "4"]),
     ("groups_c_in", _with(groups=3), ValueError, ["groups=3", "C_in=4"]),
-    ("groups_c_out", _with(weight=np.ones((5, 2, 3, 3), np.float32)), ValueError, ["groups", "C_out=5"]),
+    (
+        "groups_c_out",
+        _with(weight=np.ones((5, 2, 3, 3), np.float32)),
+        ValueError,
+        ["groups", "C_out=5"],
+    ),
     ("groups_zero", _with(groups=0), ValueError, ["groups", ">= 1"]),
     ("groups_float", _with(groups=2.0), TypeError, ["groups", "int"]),
     ("stride_zero", _with(stride=0), ValueError, ["stride", ">= 1"]),
@@ -257,13 +274,21 @@ BAD_CALLS = [
     ("padding_word", _with(padding="full"), ValueError, ["padding", "'same'", "'full'"]),
     ("padding_float", _with(padding=1.5), TypeError, ["padding"]),
     ("same_stride", _with(padding="same", stride=2), ValueError, ["same", "stride"]),
-    ("kernel_too_big", _with(weight=np.ones((6, 2, 7, 3), np.float32)), ValueError,
-     ["kernel 7x3", "padded input 6x6"]),
+    (
+        "kernel_too_big",
+        _with(weight=np.ones((6, 2, 7, 3), np.float32)),
+        ValueError,
+        ["kernel 7x3", "padded input 6x6"],
+    ),
     ("dilated_too_big", _with(dilation=4, padding=1), ValueError, ["dilation", "9x9", "8x8"]),
     ("bias_shape", _with(bias=np.ones(5, np.float32)), ValueError, ["bias", "(6,)", "(5,)"]),
     ("bias_2d", _with(bias=np.ones((6, 1), np.float32)), ValueError, ["bias"]),
-    ("dtype_mismatch", _with(weight=lambda: _good()["weight"].astype(np.float64)), TypeError,
-     ["dtype", "float32", "float64"]),
+    (
+        "dtype_mismatch",
+        _with(weight=lambda: _good()["weight"].astype(np.float64)),
+        TypeError,
+        ["dtype", "float32", "float64"],
+    ),
     ("bias_dtype", _with(bias=np.ones(6, np.float64)), TypeError, ["bias", "float64"]),
     ("float16", _with(x=np.ones((2, 4, 6, 6), np.float16)), TypeError, ["float"]),
     ("empty_width", _with(x=np.ones((2, 4, 6, 0), np.float32)), ValueError, ["x", "W"]),
@@ -319,6 +344,8 @@ print("all raised")
 
 def test_nastiest_cases_in_a_subprocess():
     """A kernel fed a bad geometry could write out of bounds: prove these never reach one."""
-    result = subprocess.run([sys.executable, "-c", NASTY], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", NASTY], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "all raised" in result.stdout

@@ -7,13 +7,26 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import kernels, num_threads
+from .._backend import kernels
 from .._checks import as_int, as_pair, check_float, check_ndim, check_same_dtype
 from ..autograd import Context, Function
 
 # Backward turns the columns' gradient into the image's gradient in slices of about this many bytes,
 # so that the slice is still in cache when col2im reads it and no full-size buffer is allocated.
 CHUNK_BYTES = 8 << 20
+
+
+# im2col/col2im run on one thread here. They sit between BLAS calls, and OpenMP workers (which spin
+# a while after a parallel region) then fight OpenBLAS's own threads for the cores: on 2 cores,
+# fwd+bwd measured 297 -> 139 ms (big-conv), 58 -> 19 ms (mid-conv), 8.5 -> 6.4 ms (lenet-conv)
+# going from 2 threads to 1. The copies are memory-bound, so one thread loses little.
+KERNEL_THREADS = 1
+
+
+def _pair(name: str, value: Any, minimum: int) -> tuple[int, int]:
+    if type(value) is int and value >= minimum:  # the common case, without the generic checks
+        return value, value
+    return as_pair("conv2d", name, value, minimum)
 
 
 @dataclass(frozen=True)
@@ -44,8 +57,10 @@ class ConvGeometry:
         return (self.n, self.c, self.kh, self.kw, self.oh, self.ow)
 
     def __repr__(self) -> str:  # short, for graph labels
-        return (f"{self.kh}x{self.kw} kernel, {self.h}x{self.w} -> {self.oh}x{self.ow}, "
-                f"padding (top, bottom, left, right) = {(self.top, self.bottom, self.left, self.right)}")
+        return (
+            f"{self.kh}x{self.kw} kernel, {self.h}x{self.w} -> {self.oh}x{self.ow}, "
+            f"padding (top, bottom, left, right) = {(self.top, self.bottom, self.left, self.right)}"
+        )
 
 
 def _padding(padding: Any, kh: int, kw: int, dh: int, dw: int, stride: tuple[int, int]):
@@ -54,12 +69,19 @@ def _padding(padding: Any, kh: int, kw: int, dh: int, dw: int, stride: tuple[int
         if padding == "valid":
             return 0, 0, 0, 0
         if padding != "same":
-            raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+            raise ValueError(
+                f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
+            )
         if stride != (1, 1):
-            raise ValueError(f"conv2d: padding='same' needs stride 1 (as in PyTorch), got stride {stride}")
-        total_h, total_w = dh * (kh - 1), dw * (kw - 1)  # the extra one of an odd total goes bottom/right
+            raise ValueError(
+                f"conv2d: padding='same' needs stride 1 (as in PyTorch), got stride {stride}"
+            )
+        total_h, total_w = (
+            dh * (kh - 1),
+            dw * (kw - 1),
+        )  # the extra one of an odd total goes bottom/right
         return total_h // 2, total_h - total_h // 2, total_w // 2, total_w - total_w // 2
-    ph, pw = as_pair("conv2d", "padding", padding, minimum=0)
+    ph, pw = _pair("padding", padding, 0)
     return ph, ph, pw, pw
 
 
@@ -75,40 +97,56 @@ class Conv2d(Function):
         if bias is not None:
             check_float("conv2d", "bias", bias)
         check_same_dtype("conv2d", x=x, weight=weight, bias=bias)
-        stride = as_pair("conv2d", "stride", stride)
-        dilation = as_pair("conv2d", "dilation", dilation)
-        groups = as_int("conv2d", "groups", groups, minimum=1)
+        stride, dilation = _pair("stride", stride, 1), _pair("dilation", dilation, 1)
+        groups = (
+            groups if type(groups) is int and groups >= 1 else as_int("conv2d", "groups", groups, 1)
+        )
         (n, c, h, w), (c_out, c_per_group, kh, kw) = x.shape, weight.shape
         if kh < 1 or kw < 1 or c_out < 1:
-            raise ValueError(f"conv2d: weight must have C_out, kH, kW >= 1, got shape {weight.shape}")
+            raise ValueError(
+                f"conv2d: weight must have C_out, kH, kW >= 1, got shape {weight.shape}"
+            )
         if c < 1 or h < 1 or w < 1:
             raise ValueError(f"conv2d: x must have C_in, H, W >= 1, got shape {x.shape}")
         if c % groups or c_out % groups:
             raise ValueError(f"conv2d: groups={groups} must divide both C_in={c} and C_out={c_out}")
         if c_per_group * groups != c:
-            raise ValueError(f"conv2d: weight has {c_per_group} input channels per group, so x must "
-                             f"have {c_per_group} * groups = {c_per_group * groups} channels; "
-                             f"x has shape {x.shape} (C_in={c})")
+            raise ValueError(
+                f"conv2d: weight has {c_per_group} input channels per group, so x must "
+                f"have {c_per_group} * groups = {c_per_group * groups} channels; "
+                f"x has shape {x.shape} (C_in={c})"
+            )
         if bias is not None and bias.shape != (c_out,):
-            raise ValueError(f"conv2d: bias must have shape (C_out,) = ({c_out},), got {bias.shape}")
+            raise ValueError(
+                f"conv2d: bias must have shape (C_out,) = ({c_out},), got {bias.shape}"
+            )
         pads = _padding(padding, kh, kw, *dilation, stride)
         reach_h, reach_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
         padded_h, padded_w = h + pads[0] + pads[1], w + pads[2] + pads[3]
         if reach_h > padded_h or reach_w > padded_w:
-            raise ValueError(f"conv2d: kernel {kh}x{kw} with dilation {dilation} spans "
-                             f"{reach_h}x{reach_w}, larger than the padded input {padded_h}x{padded_w}")
+            raise ValueError(
+                f"conv2d: kernel {kh}x{kw} with dilation {dilation} spans "
+                f"{reach_h}x{reach_w}, larger than the padded input {padded_h}x{padded_w}"
+            )
         oh = (padded_h - reach_h) // stride[0] + 1
         ow = (padded_w - reach_w) // stride[1] + 1
-        geometry = ConvGeometry(n, c, h, w, c_out, kh, kw, *stride, *pads, *dilation, groups, oh, ow)
-        return {"stride": stride, "padding": pads, "dilation": dilation, "groups": groups,
-                "geometry": geometry}
+        geometry = ConvGeometry(
+            n, c, h, w, c_out, kh, kw, *stride, *pads, *dilation, groups, oh, ow
+        )
+        return {
+            "stride": stride,
+            "padding": pads,
+            "dilation": dilation,
+            "groups": groups,
+            "geometry": geometry,
+        }
 
     @staticmethod
     def forward(ctx: Context, x, weight, bias=None, *, geometry: ConvGeometry, **params):
         g = geometry
         x, weight = np.ascontiguousarray(x), np.ascontiguousarray(weight)  # what the kernels trust
         cols = np.empty(g.cols_shape, dtype=x.dtype)
-        kernels().im2col(x, cols, g.sh, g.sw, g.top, g.left, g.dh, g.dw, num_threads(cols.size))
+        kernels().im2col(x, cols, g.sh, g.sw, g.top, g.left, g.dh, g.dw, KERNEL_THREADS)
         # Per image and group: out (C_out/G, oH*oW) = weight (C_out/G, C_in/G*kH*kW) @ cols
         w_mat = weight.reshape(g.groups, g.c_out // g.groups, -1)
         out = np.matmul(w_mat, cols.reshape(g.n, g.groups, w_mat.shape[2], g.oh * g.ow))
@@ -130,8 +168,9 @@ class Conv2d(Function):
             grad_bias = grad_y.sum(axis=3).sum(axis=0).reshape(g.c_out)
         if need_w:  # dL/dW = sum over images of dL/dy @ cols^T
             cols_t = cols.reshape(g.n, g.groups, w_mat.shape[2], -1).transpose(0, 1, 3, 2)
-            grad_weight = np.matmul(grad_y, cols_t).sum(axis=0).reshape(g.c_out, g.c // g.groups,
-                                                                        g.kh, g.kw)
+            grad_weight = (
+                np.matmul(grad_y, cols_t).sum(axis=0).reshape(g.c_out, g.c // g.groups, g.kh, g.kw)
+            )
         if need_x:  # dL/dx = col2im(W^T @ dL/dy), a slice of images at a time
             w_t = np.ascontiguousarray(w_mat.transpose(0, 2, 1))
             grad_x = np.empty((g.n, g.c, g.h, g.w), dtype=cols.dtype)
@@ -140,16 +179,26 @@ class Conv2d(Function):
             for i in range(0, g.n, step):
                 j = min(g.n, i + step)
                 grad_cols = buf[: j - i]
-                np.matmul(w_t, grad_y[i:j], out=grad_cols.reshape(j - i, g.groups, w_t.shape[1], -1))
-                kernels().col2im(grad_cols, grad_x[i:j], g.sh, g.sw, g.top, g.left, g.dh, g.dw,
-                                 num_threads(grad_cols.size))
+                np.matmul(
+                    w_t, grad_y[i:j], out=grad_cols.reshape(j - i, g.groups, w_t.shape[1], -1)
+                )
+                kernels().col2im(
+                    grad_cols, grad_x[i:j], g.sh, g.sw, g.top, g.left, g.dh, g.dw, KERNEL_THREADS
+                )
         grads = (grad_x, grad_weight, grad_bias)
         return grads[: len(ctx.parents)]
 
 
-def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
-           dilation: Any = 1, groups: int = 1):
+def conv2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+):
     """2-D cross-correlation of x (N, C_in, H, W) with weight (C_out, C_in / groups, kH, kW), as
-    torch.nn.functional.conv2d: y[n, o] = bias[o] + sum_{c, a, b} weight[o, c, a, b] * x_pad[n, c, ...]."""
+    torch.nn.functional.conv2d: y[n, o] = bias[o] + sum_cab weight[o, c, a, b] * x_pad[...]."""
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return Conv2d.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
