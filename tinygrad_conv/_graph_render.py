@@ -77,16 +77,16 @@ class RenderableDigraph(graphviz.Digraph):
                 raise _unavailable(fmt) from err
         if fmt != "svg" or not wasm_available():
             raise _unavailable(fmt)
-        data = render_wasm_svg(self.source)
+        data = render_wasm_svg(getattr(self, "plain_source", None) or self.source)
         return data.decode(encoding) if encoding else data
 
     def render(self, filename: Any = None, directory: Any = None, view: bool = False,
-               cleanup: bool = False, format: str | None = None, *args: Any,
-               outfile: Any = None, **kwargs: Any) -> str:
+               cleanup: bool = False, format: str | None = None, *, outfile: Any = None,
+               **kwargs: Any) -> str:
         if dot_available():
             try:
-                return super().render(filename, directory, view, cleanup, format, *args,
-                                      outfile=outfile, **kwargs)
+                return super().render(filename, directory=directory, view=view,
+                                      cleanup=cleanup, format=format, outfile=outfile, **kwargs)
             except graphviz.ExecutableNotFound as err:
                 raise _unavailable(format or self.format) from err
         fmt = format or (os.path.splitext(str(outfile))[1][1:] if outfile else self.format)
@@ -94,10 +94,10 @@ class RenderableDigraph(graphviz.Digraph):
             raise _unavailable(fmt)
         if outfile is not None:
             filename = filename or os.path.splitext(str(outfile))[0] + ".gv"
-        source_path = self.save(filename, directory)
+        source_path = self.save(filename, directory=directory)
         target = str(outfile) if outfile is not None else f"{source_path}.svg"
         with open(target, "wb") as file:
-            file.write(render_wasm_svg(self.source))
+            file.write(render_wasm_svg(getattr(self, "plain_source", None) or self.source))
         if cleanup:
             os.remove(source_path)
         return target

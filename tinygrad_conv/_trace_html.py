@@ -8,8 +8,9 @@ from html import escape
 
 import numpy as np
 
+from ._graph_labels import fmt, format_param, grad_summary
 from ._graph_render import INSTALL_HINT, RenderingUnavailable, svg_renderer
-from .graph import draw_graph, fmt, format_param, grad_summary
+from .graph import draw_graph
 from .trace import describe
 
 MAX_PRINTED = 100  # arrays up to this size are printed in full in the side panel

@@ -5,12 +5,12 @@ Built on autograd.topo_order (no recursion), so a 10,000-op chain draws with max
 
 from __future__ import annotations
 
-import dataclasses
-from html import escape
 from typing import Any
 
+import graphviz
 import numpy as np
 
+from . import _graph_labels as L
 from . import autograd
 from ._graph_render import RenderableDigraph
 
@@ -30,7 +30,6 @@ LEGEND = {
 }
 ARG_NAMES = {"conv2d": ("x", "weight", "bias"), "cross_entropy": ("logits", "target"),
              "matmul": ("a", "b"), "sub": ("a", "b"), "div": ("a", "b"), "pow": ("base", "exp")}
-MAX_VALUES = 25  # at most this many elements are shown value by value
 
 
 class GraphPicture(RenderableDigraph):
@@ -40,6 +39,7 @@ class GraphPicture(RenderableDigraph):
     node_ids: dict[int, str]
     op_ids: dict[int, str]
     left_out: int
+    plain_source: str  # the same graph with plain labels, for the in-process renderer
 
 
 def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, rankdir: str = "TB",
@@ -53,29 +53,31 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, rankdir:
     ids = {id(t): i for i, t in enumerate(order)}
     kept = _nearest(order, tensor, max_nodes)
     total = len(order) + sum(1 for t in order if t.op is not None)
-    graph = GraphPicture(name="tinygrad_conv", graph_attr={
-        "rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.3", "ranksep": "0.35"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"color": "#555555", "arrowsize": "0.7", "fontsize": "9",
-                   "fontcolor": "#555555", "fontname": "Helvetica"})
+    attrs = {"graph_attr": {"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.3",
+                            "ranksep": "0.35"},
+             "node_attr": {"fontname": "Helvetica", "fontsize": "11"},
+             "edge_attr": {"color": "#555555", "arrowsize": "0.7", "fontsize": "9",
+                           "fontcolor": "#555555", "fontname": "Helvetica"}}
+    graph = GraphPicture(name="tinygrad_conv", **attrs)
+    plain = graphviz.Digraph(name="tinygrad_conv", **attrs)  # for the in-process renderer
     graph.node_ids = {id(t): f"t{ids[id(t)]}" for t in order if ("t", ids[id(t)]) in kept}
     graph.op_ids = {id(t): f"o{ids[id(t)]}" for t in order if ("o", ids[id(t)]) in kept}
     graph.left_out = total - len(kept)
     used: set[str] = set()
-    nodes: list[tuple[tuple, str, dict]] = []  # (module scope, node name, attributes)
+    nodes: list[tuple[tuple, str, dict, dict]] = []  # (module scope, name, html attrs, plain attrs)
     consumers = _consumer_scopes(order, ids) if group_modules else {}
     for t in order:
         i = ids[id(t)]
         scope = _scope(t, consumers.get(i)) if group_modules else ()
         if ("t", i) in kept:
-            kind, attrs = _tensor_node(t, t is tensor, show_data, show_grad)
-            used.update(kind)
-            nodes.append((scope, f"t{i}", attrs))
+            kinds, html, text = _tensor_node(t, t is tensor, show_data, show_grad, rankdir)
+            used.update(kinds)
+            nodes.append((scope, f"t{i}", html, text))
         if ("o", i) in kept:
             used.add("op")
-            nodes.append((scope, f"o{i}", _op_node(t)))
-    _add_nodes(graph, nodes)
-    edges = []
+            nodes.append((scope, f"o{i}", *_op_node(t)))
+    _add_nodes(graph, [(s, n, a) for s, n, a, _ in nodes])
+    _add_nodes(plain, [(s, n, a) for s, n, _, a in nodes])
     for t in order:
         i = ids[id(t)]
         if ("o", i) not in kept:
@@ -83,14 +85,16 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, rankdir:
         names = ARG_NAMES.get(t.op, ())
         for k, parent in enumerate(t.parents):
             if ("t", ids[id(parent)]) in kept:
-                label = names[k] if k < len(names) and len(t.parents) > 1 else ""
-                edges.append((f"t{ids[id(parent)]}", f"o{i}", label))
-        edges.append((f"o{i}", f"t{i}", ""))
-    for tail, head, label in edges:
-        graph.edge(tail, head, **({"label": label} if label else {}))
+                label = {"label": names[k]} if k < len(names) and len(t.parents) > 1 else {}
+                for g in (graph, plain):
+                    g.edge(f"t{ids[id(parent)]}", f"o{i}", **label)
+        for g in (graph, plain):
+            g.edge(f"o{i}", f"t{i}")
     if graph.left_out:
-        _add_cut_note(graph, order, ids, kept, graph.left_out, max_nodes)
-    _add_legend(graph, used)
+        for g in (graph, plain):
+            _add_cut_note(g, order, ids, kept, graph.left_out, max_nodes)
+    _add_legend(graph, plain, used)
+    graph.plain_source = plain.source
     return graph
 
 
@@ -130,14 +134,14 @@ def _scope(t, consumer_scopes: set | None) -> tuple:
     return scope
 
 
-def _add_nodes(graph: GraphPicture, nodes: list) -> None:
+def _add_nodes(graph: graphviz.Digraph, nodes: list) -> None:
     clusters: dict[tuple, Any] = {}
     for scope, _, _ in nodes:
         for depth in range(1, len(scope) + 1):
             prefix = tuple(scope[:depth])
             if prefix not in clusters:
                 path, class_name = prefix[-1]
-                sub = RenderableDigraph(name=f"cluster_{len(clusters)}")
+                sub = graphviz.Digraph(name=f"cluster_{len(clusters)}")
                 sub.attr(label=f"{path}: {class_name}" if path else class_name, style="rounded",
                          color="#7a7a7a", fontcolor="#333333", fontsize="12",
                          fontname="Helvetica-Bold", labeljust="l", margin="10")
@@ -148,69 +152,38 @@ def _add_nodes(graph: GraphPicture, nodes: list) -> None:
         (clusters[prefix[:-1]] if len(prefix) > 1 else graph).subgraph(clusters[prefix])
 
 
-def _tensor_node(t, is_output: bool, show_data: bool, show_grad: bool) -> tuple[set, dict]:
+def _tensor_node(t, is_output: bool, show_data: bool, show_grad: bool,
+                 rankdir: str) -> tuple[set, dict, dict]:
     grad = t.grad
     bad = not _finite(t.data) or (grad is not None and not _finite(grad))
     zero = grad is not None and not bad and not np.any(grad)
     no_grad_yet = show_grad and grad is None and t.requires_grad
     kind = "NaN/Inf" if bad else "zero grad" if zero and show_grad else "output" if is_output \
         else ("leaf" if t.requires_grad else "constant") if t.op is None else "intermediate"
-    rows = []
     title = t.name or ("output" if is_output else "")
-    if title:
-        rows.append(f"<B>{escape(title)}</B>")
-    rows.append(f"{tuple(t.shape)} {t.dtype}")
-    cells = []
-    if show_data:
-        cells.append(_values_block("data", t.data))
+    shape = f"{tuple(t.shape)} {t.dtype}"
+    blocks = [L.values_block("data", t.data)] if show_data else []
     if show_grad and grad is not None:
-        cells.append(_values_block("grad", grad) if show_data else
-                     f'<FONT COLOR="#333333">grad {escape(grad_summary(grad, inline=4))}</FONT>')
-    if cells:
-        row = "".join(f'<TD VALIGN="TOP">{c}</TD>' for c in cells)
-        rows.append(f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>{row}</TR></TABLE>')
-    if no_grad_yet:
-        rows.append('<FONT COLOR="#666666"><I>no grad yet</I></FONT>')
-    label = "<" + _stack(rows) + ">"
+        blocks.append(L.values_block("grad", grad) if show_data else
+                      ("grad", L.grad_summary(grad, inline=4)))
+    note = "no grad yet" if no_grad_yet else ""
     style = "rounded,filled" + (",dashed" if no_grad_yet else "")
     used = {kind} | ({"no grad yet"} if no_grad_yet else set())
-    pen = "#c00000" if bad else "#333333"
-    return used, {"label": label, "shape": "box", "style": style, "fillcolor": COLORS[kind],
-                  "color": pen, "penwidth": "2" if bad or is_output else "1", "margin": "0.06"}
+    common = {"style": style, "fillcolor": COLORS[kind], "color": "#c00000" if bad else "#333333",
+              "penwidth": "2" if bad or is_output else "1"}
+    html = {"label": L.tensor_html(title, shape, blocks, note), "shape": "box", "margin": "0.06",
+            **common}
+    plain = {"label": L.tensor_record(title, shape, blocks, note, rankdir), "shape": "Mrecord",
+             **common}
+    return used, html, plain
 
 
-def _op_node(t) -> dict:
-    params = [f"{k}={format_param(v)}" for k, v in t._ctx.params.items()]
-    rows = [f"<B>{escape(t.op)}</B>"] + [f'<FONT POINT-SIZE="9">{escape(p)}</FONT>' for p in params]
-    return {"label": "<" + _stack(rows) + ">", "shape": "box", "style": "filled",
-            "fillcolor": COLORS["op"], "color": "#b36b00", "margin": "0.08,0.03"}
-
-
-def _stack(rows: list[str]) -> str:
-    body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
-    return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>'
-
-
-def _values_block(caption: str, array: np.ndarray) -> str:
-    """A caption over a grid of the values (<= 25 of them), else over a min/mean/max summary."""
-    head = f'<TR><TD><FONT POINT-SIZE="9" COLOR="#444444">{caption}</FONT></TD></TR>'
-    if array.size > MAX_VALUES or array.size == 0:
-        text = grad_summary(array) if caption == "grad" else data_summary(array)
-        return f'<TABLE BORDER="0" CELLSPACING="0">{head}<TR><TD>{escape(text)}</TD></TR></TABLE>'
-    grid = np.asarray(array).reshape(-1, array.shape[-1]) if array.ndim else array.reshape(1, 1)
-    if grid.shape[0] > 1 and grid.shape[1] == 1:
-        grid = grid.T  # a column of numbers reads better as a row
-    if grid.shape[1] > 10:  # wrap long rows ten to a line
-        flat = np.full(-(-grid.size // 10) * 10, np.nan)
-        flat[: grid.size] = grid.ravel()
-        grid = flat.reshape(-1, 10)
-    body = "".join("<TR>" + "".join(f"<TD>{escape(fmt(v))}</TD>" for v in row) + "</TR>"
-                   for row in grid[:-1])
-    last = grid[-1][: array.size - grid.shape[1] * (grid.shape[0] - 1)]
-    body += "<TR>" + "".join(f"<TD>{escape(fmt(v))}</TD>" for v in last) + "</TR>"
-    table = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" COLOR="#999999" '
-             f'BGCOLOR="#ffffff">{body}</TABLE>')
-    return f'<TABLE BORDER="0" CELLSPACING="0">{head}<TR><TD>{table}</TD></TR></TABLE>'
+def _op_node(t) -> tuple[dict, dict]:
+    params = [f"{k}={L.format_param(v)}" for k, v in t._ctx.params.items()]
+    common = {"shape": "box", "style": "filled", "fillcolor": COLORS["op"], "color": "#b36b00",
+              "margin": "0.08,0.03"}
+    return ({"label": L.op_html(t.op, params), **common},
+            {"label": L.op_plain(t.op, params), **common})
 
 
 def _add_cut_note(graph, order, ids, kept, left_out: int, max_nodes) -> None:
@@ -229,64 +202,19 @@ def _add_cut_note(graph, order, ids, kept, left_out: int, max_nodes) -> None:
         graph.edge("left_out", name, style="dashed", color="#888888")
 
 
-def _add_legend(graph, used: set[str]) -> None:
-    rows = []
-    for kind, text in LEGEND.items():
-        if kind not in used:
-            continue
-        style = ' STYLE="dashed"' if kind == "no grad yet" else ""
-        colour = COLORS.get(kind, "#ffffff")
-        rows.append(f'<TR><TD BGCOLOR="{colour}" BORDER="1"{style} WIDTH="18"> </TD>'
-                    f'<TD ALIGN="LEFT">{escape(text)}</TD></TR>')
-    if rows:
-        table = f'<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">{"".join(rows)}</TABLE>'
-        graph.node("legend", id="legend", label=f"<{table}>", shape="box", style="rounded",
-                   color="#bbbbbb",
-                   fontsize="9")
+def _add_legend(graph: GraphPicture, plain, used: set[str]) -> None:
+    entries = [(COLORS.get(kind, "#ffffff"), text, kind == "no grad yet")
+               for kind, text in LEGEND.items() if kind in used]
+    if not entries:
+        return
+    graph.node("legend", id="legend", label=L.legend_html(entries), shape="box",
+               style="rounded", color="#bbbbbb", fontsize="9")
+    with plain.subgraph(name="cluster_legend") as box:  # plain labels: one small node per colour
+        box.attr(label="legend", color="#bbbbbb", style="rounded", fontsize="9")
+        for n, (colour, text, dashed) in enumerate(entries):
+            box.node(f"legend{n}", label=text, shape="box", fontsize="9", fillcolor=colour,
+                     style="filled" + (",dashed" if dashed else ""), height="0.2")
 
 
 def _finite(array: np.ndarray) -> bool:
     return np.asarray(array).dtype.kind != "f" or bool(np.isfinite(array).all())
-
-
-def fmt(value: Any) -> str:
-    """A number in at most about 4 significant digits."""
-    return f"{float(value):.3g}"
-
-
-def data_summary(array: np.ndarray) -> str:
-    if array.size == 0:
-        return "empty"
-    a = np.asarray(array, dtype=np.float64)
-    return f"min {fmt(np.min(a))}  mean {fmt(np.mean(a))}  max {fmt(np.max(a))}"
-
-
-def grad_summary(array: np.ndarray, inline: int = 0) -> str:
-    """norm, min and max; or the values themselves when there are at most `inline` of them."""
-    if array.size == 0:
-        return "empty"
-    a = np.asarray(array, dtype=np.float64)
-    if a.size <= inline:
-        return " ".join(fmt(v) for v in a.ravel()) if a.size == 1 else \
-            "[" + " ".join(fmt(v) for v in a.ravel()) + "]"
-    if not np.any(a):
-        return "all zero"
-    return f"norm {fmt(np.linalg.norm(a))}  min {fmt(np.min(a))}  max {fmt(np.max(a))}"
-
-
-def format_param(value: Any) -> str:
-    """An op parameter for a label: tuples compact, slices as a:b, arrays by shape."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return ", ".join(f"{f.name}={format_param(getattr(value, f.name))}"
-                         for f in dataclasses.fields(value))
-    if isinstance(value, np.ndarray):
-        return str(value.tolist()) if value.size <= 6 else f"array{value.shape}"
-    if isinstance(value, slice):
-        parts = ["" if x is None else str(x) for x in (value.start, value.stop)]
-        return ":".join(parts) + (f":{value.step}" if value.step is not None else "")
-    if isinstance(value, tuple):
-        inner = ", ".join(format_param(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, float):
-        return fmt(value)
-    return str(value)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
-from .graph import fmt, grad_summary
+from ._graph_labels import fmt, grad_summary
 
 TINY = 9  # gradients with at most this many elements are printed value by value
 
