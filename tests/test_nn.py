@@ -283,12 +283,12 @@ def test_layers_forward_and_grads_match_torch(torch, dtype, backend):
     tnn, rng = torch.nn, np.random.default_rng(3)
     ours = nn.Sequential(nn.Conv2d(2, 3, 3, stride=1, padding="same"), nn.ReLU(),
                          nn.AvgPool2d(2, stride=1, padding=1), nn.MaxPool2d(2),
-                         nn.Conv2d(3, 4, (2, 3), dilation=(1, 2), groups=1, padding=(1, 0)),
-                         nn.Flatten(), nn.Linear(4 * 4 * 1, 3))
+                         nn.Conv2d(3, 4, (2, 3), dilation=(2, 1), groups=1, padding=(1, 0)),
+                         nn.Flatten(), nn.Linear(4 * 4 * 2, 3))
     ref = tnn.Sequential(tnn.Conv2d(2, 3, 3, stride=1, padding="same"), tnn.ReLU(),
                          tnn.AvgPool2d(2, stride=1, padding=1), tnn.MaxPool2d(2),
-                         tnn.Conv2d(3, 4, (2, 3), dilation=(1, 2), groups=1, padding=(1, 0)),
-                         tnn.Flatten(), tnn.Linear(4 * 4 * 1, 3)).to(getattr(torch, np.dtype(dtype).name))
+                         tnn.Conv2d(3, 4, (2, 3), dilation=(2, 1), groups=1, padding=(1, 0)),
+                         tnn.Flatten(), tnn.Linear(4 * 4 * 2, 3)).to(getattr(torch, np.dtype(dtype).name))
     ours.load_state_dict(ref.state_dict())
     for p in ours.parameters():
         p.data = p.data.astype(dtype)
