@@ -274,6 +274,8 @@ def test_constants_on_either_side():
         "x / arr": (x / arr, [0.1, 0.1], [0.1, 0.05]),
         "arr ** x": (arr**x, [10.0, 400.0], [10 * math.log(10), 400 * math.log(20)]),
         "arr @ x": (arr @ x, 50.0, [10.0, 20.0]),
+        "np.float64 * x": (np.float64(3.0) * x, [3.0, 6.0], [3.0, 3.0]),
+        "x - np.float64": (x - np.float64(3.0), [-2.0, -1.0], [1.0, 1.0]),
         "x @ arr": (x @ arr, 50.0, [10.0, 20.0]),
     }
     for label, (y, value, grad) in cases.items():

@@ -68,6 +68,7 @@ CASES = [
     ("sum_keepdims", lambda a: a.sum(axis=1, keepdims=True), [(2, 3, 4)], "normal"),
     ("sum_all_keepdims", lambda a: a.sum(keepdims=True), [(2, 3)], "normal"),
     ("sum_0d", lambda a: a.sum(), [()], "normal"),
+    ("sum_0d_axis", lambda a: a.sum(axis=0) * a.mean(axis=-1), [()], "normal"),
     ("mean_all", lambda a: a.mean(), [(2, 3, 4)], "normal"),
     ("mean_axis", lambda a: a.mean(axis=1), [(2, 3, 4)], "normal"),
     ("mean_axis_neg_keepdims", lambda a: a.mean(axis=-2, keepdims=True), [(2, 3, 4)], "normal"),

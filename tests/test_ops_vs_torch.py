@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from hypothesis import given  # noqa: E402
+from hypothesis import assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from strategies import broadcastable_shapes, draw_values, seeds, shapes  # noqa: E402
 
@@ -152,6 +152,35 @@ def test_pow_zero_exponent_at_zero_base(dtype=np.float64):
     np.testing.assert_array_equal(x.grad, xt.grad.numpy())
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize(("tc_fn", "torch_fn"), [
+    (lambda a: a.sum(axis=0), lambda a: a.sum(dim=0)),
+    (lambda a: a.mean(axis=-1, keepdims=True), lambda a: a.mean(dim=-1, keepdim=True)),
+    (lambda a: a.max(axis=(0,)), lambda a: a.amax(dim=(0,))),
+    (lambda a: a.max(), lambda a: a.amax()),
+    (lambda a: a.flatten(), lambda a: a.flatten()),
+    (lambda a: a[None, ...], lambda a: a[None, ...]),
+    (lambda a: (a * 3.0).tanh().exp(), lambda a: (a * 3.0).tanh().exp()),
+], ids=["sum_axis0", "mean_axis_neg_keepdims", "max_axis_tuple", "max", "flatten", "getitem",
+        "chain"])
+def test_zero_dim_vs_torch(backend, dtype, tc_fn, torch_fn):
+    check_vs_torch(tc_fn, torch_fn, [()], dtype)
+
+
+@pytest.mark.xfail(strict=True, reason="relu on a 0-d tensor returns shape (1,): activation.py's "
+                   "ReLU.forward uses np.ascontiguousarray, which turns 0-d arrays into 1-d ones")
+def test_relu_0d_vs_torch(backend):
+    check_vs_torch(lambda a: a.relu(), torch.relu, [()], np.float64, "nonzero")
+
+
+@pytest.mark.xfail(strict=True, reason="softmax/log_softmax reject axis -1 of a 0-d tensor, which "
+                   "PyTorch accepts (softmax 1.0, log_softmax 0.0): activation.py's _check_axis")
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_0d_vs_torch(op):
+    check_vs_torch(lambda a: getattr(a, op)(-1), lambda a: getattr(torch, op)(a, dim=-1), [()],
+                   np.float64)
+
+
 # --- random shapes -------------------------------------------------------------------------------
 
 dtypes = st.sampled_from(DTYPES)
@@ -183,6 +212,7 @@ UNARY = {
 
 @given(shape=shapes(), op=st.sampled_from(sorted(UNARY)), dtype=dtypes, seed=seeds())
 def test_unary_vs_torch(shape, op, dtype, seed):
+    assume(not (op == "relu" and shape == ()))  # a known bug: see test_relu_0d_vs_torch
     tc_fn, torch_fn, kind = UNARY[op]
     check_vs_torch(tc_fn, torch_fn, [shape], dtype, kind, seed)
 
@@ -191,9 +221,11 @@ def test_unary_vs_torch(shape, op, dtype, seed):
 def shape_and_axis(draw, min_dims=0):
     shape = draw(shapes(min_dims=min_dims))
     ndim = len(shape)
-    choice = draw(st.sampled_from(["none", "int", "tuple"])) if ndim else "none"
+    choice = draw(st.sampled_from(["none", "int", "tuple"]))
     if choice == "none":
         return shape, None
+    if ndim == 0:  # PyTorch takes dim 0 or -1 of a 0-d tensor (a reduction over nothing)
+        return shape, draw(st.sampled_from([0, -1]))
     if choice == "int":
         return shape, draw(st.integers(-ndim, ndim - 1))
     axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))

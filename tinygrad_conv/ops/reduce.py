@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import normalize_axis
+from .._checks import is_int, normalize_axis
 from ..autograd import Context, Function
 
 
 def _check_reduce(op: str, x: np.ndarray, axis, keepdims) -> dict:
     if not isinstance(keepdims, (bool, np.bool_)):
         raise TypeError(f"{op}: keepdims must be a bool, got {keepdims!r}")
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if x.ndim == 0 and len(axes) == 1 and is_int(axes[0]) and axes[0] in (0, -1):
+        return {"axis": (), "keepdims": bool(keepdims)}  # PyTorch: dim 0 or -1 of a 0-d tensor
     return {"axis": normalize_axis(op, axis, x.ndim), "keepdims": bool(keepdims)}
 
 
