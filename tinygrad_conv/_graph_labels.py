@@ -14,8 +14,8 @@ ROW = 10  # longer rows of values wrap
 
 
 def fmt(value: Any) -> str:
-    """A number in about 3 significant digits."""
-    return f"{float(value):.3g}"
+    """A number in about 3 significant digits (-0 shown as 0)."""
+    return f"{float(value) + 0.0:.3g}"
 
 
 def data_summary(array: np.ndarray) -> str:
