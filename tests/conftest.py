@@ -1,7 +1,8 @@
 """Shared test fixtures: both kernel backends, a seeded rng, hypothesis profiles, the torch oracle.
 
-The suite runs with --import-mode=importlib and no tests/__init__.py (so the installed package, with its
-compiled kernels, is what gets tested); this folder goes on sys.path so `import strategies` works.
+The suite runs with --import-mode=importlib and no tests/__init__.py (so the installed package, with
+its compiled kernels, is what gets tested); this folder goes on sys.path so that `import strategies`
+works.
 """
 
 from __future__ import annotations
@@ -31,12 +32,18 @@ BACKENDS = ("numpy", "cython")
 
 
 def pytest_addoption(parser):
-    parser.addoption("--long", action="store_true", default=False,
-                     help="run hypothesis tests with the 'long' profile (1000 examples each)")
+    parser.addoption(
+        "--long",
+        action="store_true",
+        default=False,
+        help="run hypothesis tests with the 'long' profile (1000 examples each)",
+    )
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "torch: compares against PyTorch (skipped when not installed)")
+    config.addinivalue_line(
+        "markers", "torch: compares against PyTorch (skipped when not installed)"
+    )
     if settings is not None and config.getoption("--long", default=False):
         settings.load_profile("long")
 

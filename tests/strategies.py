@@ -1,4 +1,4 @@
-"""Hypothesis strategies shared by the tests: shapes, broadcastable shape pairs, bounded float arrays."""
+"""Hypothesis strategies shared by the tests: shapes, broadcastable shape pairs, bounded arrays."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from hypothesis.extra import numpy as hnp
 
 
 def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 1, max_side: int = 4):
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 def broadcastable_shapes(min_dims: int = 0, max_dims: int = 4, max_side: int = 4):
@@ -27,12 +28,13 @@ def float_arrays(shape, dtype=np.float64, low: float = -3.0, high: float = 3.0):
 
 
 def seeds():
-    """A seed for np.random.default_rng: values drawn from it spread better than hypothesis floats."""
+    """A seed for np.random.default_rng (its values spread better than hypothesis floats)."""
     return st.integers(0, 2**32 - 1)
 
 
-def draw_values(rng: np.random.Generator, shape: tuple[int, ...], kind: str = "normal",
-                dtype=np.float64) -> np.ndarray:
+def draw_values(
+    rng: np.random.Generator, shape: tuple[int, ...], kind: str = "normal", dtype=np.float64
+) -> np.ndarray:
     """Values suited to an op's domain, so that gradients (and finite differences) are well defined.
 
     normal    standard normal

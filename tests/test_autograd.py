@@ -119,7 +119,7 @@ def test_constant_operand_gets_no_grad():
     np.testing.assert_array_equal(x.grad, [5.0, 7.0])
 
 
-# --- no_grad ---------------------------------------------------------------------------------------
+# --- no_grad --------------------------------------------------------------------------------------
 
 
 def test_no_grad_builds_no_graph():
@@ -144,7 +144,7 @@ def test_no_grad_restores_the_flag_after_an_exception():
     assert (x * 2.0).requires_grad
 
 
-# --- long chains: no recursion ------------------------------------------------------------------
+# --- long chains: no recursion --------------------------------------------------------------------
 
 
 def test_ten_thousand_op_chain():
@@ -169,7 +169,7 @@ def test_ten_thousand_op_chain_of_unary_ops():
     assert y.item() == 0.3 and x.grad == 1.0  # an even number of negations
 
 
-# --- dtypes ----------------------------------------------------------------------------------------
+# --- dtypes ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -203,7 +203,7 @@ def test_default_dtype_is_float32():
     assert (2.5 - x).dtype == np.float32
 
 
-# --- Tensor members ------------------------------------------------------------------------------
+# --- Tensor members -------------------------------------------------------------------------------
 
 
 def test_op_parents_name_and_repr():
@@ -218,11 +218,26 @@ def test_op_parents_name_and_repr():
     assert repr(b) == "Tensor([3., 4.], name='b')"
     assert repr(Tensor(np.array([0.5]))) == "Tensor([0.5], dtype=float64)"
     ops = {
-        "add": a + b, "sub": a - b, "div": a / b, "pow": a**2, "neg": -a, "matmul": a @ b,
-        "sum": a.sum(), "mean": a.mean(), "max": a.max(), "reshape": a.reshape(2, 1),
-        "transpose": a.transpose(), "flatten": a.flatten(), "getitem": a[0], "exp": a.exp(),
-        "log": a.log(), "tanh": a.tanh(), "sigmoid": a.sigmoid(), "relu": a.relu(),
-        "softmax": a.softmax(), "log_softmax": a.log_softmax(),
+        "add": a + b,
+        "sub": a - b,
+        "div": a / b,
+        "pow": a**2,
+        "neg": -a,
+        "matmul": a @ b,
+        "sum": a.sum(),
+        "mean": a.mean(),
+        "max": a.max(),
+        "reshape": a.reshape(2, 1),
+        "transpose": a.transpose(),
+        "flatten": a.flatten(),
+        "getitem": a[0],
+        "exp": a.exp(),
+        "log": a.log(),
+        "tanh": a.tanh(),
+        "sigmoid": a.sigmoid(),
+        "relu": a.relu(),
+        "softmax": a.softmax(),
+        "log_softmax": a.log_softmax(),
     }
     for name, tensor in ops.items():
         assert tensor.op == name and tensor.parents[0] is a
@@ -251,7 +266,7 @@ def test_detach():
     assert d.grad is None
 
 
-# --- constant and reverse operands --------------------------------------------------------------
+# --- constant and reverse operands ----------------------------------------------------------------
 
 
 def test_constants_on_either_side():
@@ -297,7 +312,7 @@ def test_ndarray_matmul_tensor_returns_tensor():
     np.testing.assert_array_equal(x.grad, np.ones((2, 2)))  # m^T @ ones, m a permutation
 
 
-# --- detect_anomaly ------------------------------------------------------------------------------
+# --- detect_anomaly -------------------------------------------------------------------------------
 
 
 def test_detect_anomaly_forward_nan():

@@ -12,7 +12,6 @@ from hypothesis import assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from strategies import broadcastable_shapes, draw_values, seeds, shapes  # noqa: E402
 
-import tinygrad_conv as tc  # noqa: E402
 from tinygrad_conv import Tensor  # noqa: E402
 
 DTYPES = [np.float32, np.float64]
@@ -34,13 +33,17 @@ def check_vs_torch(tc_fn, torch_fn, shapes, dtype, kind="normal", seed=0):
     upstream = rng.standard_normal(out.shape).astype(dtype)
     out.backward(upstream)
     expected.backward(torch.tensor(upstream))
-    for i, (mine, ref) in enumerate(zip(ours, theirs)):
+    for i, (mine, ref) in enumerate(zip(ours, theirs, strict=True)):
         assert mine.grad is not None and mine.grad.dtype == dtype
         np.testing.assert_allclose(mine.grad, ref.grad.numpy(), **tol, err_msg=f"grad of input {i}")
 
 
 def same(fn):
     return fn, fn
+
+
+def _softmax_pair(name: str, axis: int):
+    return lambda a: getattr(a, name)(axis), lambda a: getattr(torch, name)(a, dim=axis)
 
 
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, True, False]])
@@ -55,17 +58,32 @@ CASES = [
     ("mul_bcast", *same(lambda a, b: a * b), [(2, 3, 4), (3, 1)], "normal"),
     ("mul_self", *same(lambda a: a * a), [(5,)], "normal"),
     ("div", *same(lambda a, b: a / b), [(3, 4), (4,)], "positive"),
-    ("scalars_both_sides", *same(lambda a: (2.0 - a) * 3.0 + a / 4.0 - 1.0 + 0.5 * a - 2.0 / (a * a + 1)),
-     [(3, 4)], "normal"),
+    (
+        "scalars_both_sides",
+        *same(lambda a: (2.0 - a) * 3.0 + a / 4.0 - 1.0 + 0.5 * a - 2.0 / (a * a + 1)),
+        [(3, 4)],
+        "normal",
+    ),
     ("pow_scalar", *same(lambda a: a**3), [(3, 4)], "normal"),
     ("pow_frac", *same(lambda a: a**-1.5), [(3, 4)], "positive"),
     ("pow_tensor_exp", *same(lambda a, b: a**b), [(3, 1), (4,)], "positive"),
     ("rpow", *same(lambda a: 2.0**a), [(3, 4)], "normal"),
     ("neg", *same(lambda a: -a), [(3, 4)], "normal"),
-    ("ndarray_operands",
-     lambda a: np.full((3, 4), 2.0, a.dtype) * a + np.arange(4.0, dtype=a.dtype) - np.ones(4, a.dtype) / a,
-     lambda a: torch.full((3, 4), 2.0, dtype=a.dtype) * a + torch.arange(4.0, dtype=a.dtype)
-     - torch.ones(4, dtype=a.dtype) / a, [(3, 4)], "positive"),
+    (
+        "ndarray_operands",
+        lambda a: (
+            np.full((3, 4), 2.0, a.dtype) * a
+            + np.arange(4.0, dtype=a.dtype)
+            - np.ones(4, a.dtype) / a
+        ),
+        lambda a: (
+            torch.full((3, 4), 2.0, dtype=a.dtype) * a
+            + torch.arange(4.0, dtype=a.dtype)
+            - torch.ones(4, dtype=a.dtype) / a
+        ),
+        [(3, 4)],
+        "positive",
+    ),
     ("exp", *same(lambda a: a.exp()), [(3, 4)], "normal"),
     ("log", *same(lambda a: a.log()), [(3, 4)], "positive"),
     ("tanh", *same(lambda a: a.tanh()), [(3, 4)], "normal"),
@@ -79,47 +97,98 @@ CASES = [
     ("matmul_bcast_batch", *same(lambda a, b: a @ b), [(2, 1, 2, 3), (3, 3, 2)], "normal"),
     ("matmul_1d_batched", *same(lambda a, b: a @ b), [(3,), (2, 3, 4)], "normal"),
     ("sum_all", lambda a: a.sum(), lambda a: a.sum(), [(2, 3, 4)], "normal"),
-    ("sum_axis_tuple", lambda a: a.sum(axis=(0, -1)), lambda a: a.sum(dim=(0, -1)),
-     [(2, 3, 4)], "normal"),
-    ("sum_keepdims", lambda a: a.sum(axis=1, keepdims=True), lambda a: a.sum(dim=1, keepdim=True),
-     [(2, 3, 4)], "normal"),
+    (
+        "sum_axis_tuple",
+        lambda a: a.sum(axis=(0, -1)),
+        lambda a: a.sum(dim=(0, -1)),
+        [(2, 3, 4)],
+        "normal",
+    ),
+    (
+        "sum_keepdims",
+        lambda a: a.sum(axis=1, keepdims=True),
+        lambda a: a.sum(dim=1, keepdim=True),
+        [(2, 3, 4)],
+        "normal",
+    ),
     ("mean_axis", lambda a: a.mean(axis=-2), lambda a: a.mean(dim=-2), [(2, 3, 4)], "normal"),
-    ("mean_all_keepdims", lambda a: a.mean(keepdims=True),
-     lambda a: a.mean(dim=(0, 1, 2), keepdim=True), [(2, 3, 4)], "normal"),
+    (
+        "mean_all_keepdims",
+        lambda a: a.mean(keepdims=True),
+        lambda a: a.mean(dim=(0, 1, 2), keepdim=True),
+        [(2, 3, 4)],
+        "normal",
+    ),
     ("max_all", lambda a: a.max(), lambda a: a.amax(), [(2, 3, 4)], "normal"),
     ("max_axis", lambda a: a.max(axis=1), lambda a: a.amax(dim=1), [(2, 3, 4)], "normal"),
-    ("max_axis_tuple_keepdims", lambda a: a.max(axis=(0, 2), keepdims=True),
-     lambda a: a.amax(dim=(0, 2), keepdim=True), [(2, 3, 4)], "normal"),
+    (
+        "max_axis_tuple_keepdims",
+        lambda a: a.max(axis=(0, 2), keepdims=True),
+        lambda a: a.amax(dim=(0, 2), keepdim=True),
+        [(2, 3, 4)],
+        "normal",
+    ),
     ("reshape", *same(lambda a: a.reshape(4, -1)), [(2, 3, 4)], "normal"),
-    ("transpose_reverse", lambda a: a.transpose(), lambda a: a.permute(2, 1, 0), [(2, 3, 4)], "normal"),
-    ("transpose_perm", lambda a: a.transpose(1, 2, 0), lambda a: a.permute(1, 2, 0), [(2, 3, 4)],
-     "normal"),
+    (
+        "transpose_reverse",
+        lambda a: a.transpose(),
+        lambda a: a.permute(2, 1, 0),
+        [(2, 3, 4)],
+        "normal",
+    ),
+    (
+        "transpose_perm",
+        lambda a: a.transpose(1, 2, 0),
+        lambda a: a.permute(1, 2, 0),
+        [(2, 3, 4)],
+        "normal",
+    ),
     ("T", lambda a: a.T, lambda a: a.t(), [(2, 3)], "normal"),
     ("flatten", *same(lambda a: a.flatten()), [(2, 3, 4)], "normal"),
     ("flatten_start1", *same(lambda a: a.flatten(1)), [(2, 3, 4)], "normal"),
     ("getitem_int_slice", *same(lambda a: a[1, 1:3]), [(3, 4)], "normal"),
     ("getitem_none_ellipsis", *same(lambda a: a[None, ..., 1]), [(2, 3, 4)], "normal"),
     ("getitem_neg_step", lambda a: a[::-1, 1::2], lambda a: a.flip(0)[:, 1::2], [(3, 4)], "normal"),
-    ("getitem_int_array_repeat", lambda a: a[INDEX], lambda a: a[torch.from_numpy(INDEX)],
-     [(3, 4)], "normal"),
-    ("getitem_pairs", lambda a: a[[0, 0, 2], [1, 1, 3]], lambda a: a[[0, 0, 2], [1, 1, 3]],
-     [(3, 4)], "normal"),
-    ("getitem_bool_mask", lambda a: a[MASK], lambda a: a[torch.from_numpy(MASK)], [(3, 4)], "normal"),
+    (
+        "getitem_int_array_repeat",
+        lambda a: a[INDEX],
+        lambda a: a[torch.from_numpy(INDEX)],
+        [(3, 4)],
+        "normal",
+    ),
+    (
+        "getitem_pairs",
+        lambda a: a[[0, 0, 2], [1, 1, 3]],
+        lambda a: a[[0, 0, 2], [1, 1, 3]],
+        [(3, 4)],
+        "normal",
+    ),
+    (
+        "getitem_bool_mask",
+        lambda a: a[MASK],
+        lambda a: a[torch.from_numpy(MASK)],
+        [(3, 4)],
+        "normal",
+    ),
     *[
-        (f"{name}_axis{axis}", (lambda n, ax: lambda a: getattr(a, n)(ax))(name, axis),
-         (lambda n, ax: lambda a: getattr(torch, n)(a, dim=ax))(name, axis), [(2, 3, 4)], "normal")
+        (f"{name}_axis{axis}", *_softmax_pair(name, axis), [(2, 3, 4)], "normal")
         for name in ("softmax", "log_softmax")
         for axis in (0, 1, 2, -1)
     ],
-    ("mlp", lambda x, w, b: ((x @ w + b).relu() @ w.T).sigmoid().log_softmax(axis=1).mean(),
-     lambda x, w, b: torch.log_softmax(torch.sigmoid(torch.relu(x @ w + b) @ w.T), dim=1).mean(),
-     [(4, 3), (3, 5), (5,)], "nonzero"),
+    (
+        "mlp",
+        lambda x, w, b: ((x @ w + b).relu() @ w.T).sigmoid().log_softmax(axis=1).mean(),
+        lambda x, w, b: torch.log_softmax(torch.sigmoid(torch.relu(x @ w + b) @ w.T), dim=1).mean(),
+        [(4, 3), (3, 5), (5,)],
+        "nonzero",
+    ),
 ]
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
-@pytest.mark.parametrize(("tc_fn", "torch_fn", "shapes", "kind"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("tc_fn", "torch_fn", "shapes", "kind"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_op_vs_torch(backend, dtype, tc_fn, torch_fn, shapes, kind):
     check_vs_torch(tc_fn, torch_fn, shapes, dtype, kind)
 
@@ -153,32 +222,50 @@ def test_pow_zero_exponent_at_zero_base(dtype=np.float64):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
-@pytest.mark.parametrize(("tc_fn", "torch_fn"), [
-    (lambda a: a.sum(axis=0), lambda a: a.sum(dim=0)),
-    (lambda a: a.mean(axis=-1, keepdims=True), lambda a: a.mean(dim=-1, keepdim=True)),
-    (lambda a: a.max(axis=(0,)), lambda a: a.amax(dim=(0,))),
-    (lambda a: a.max(), lambda a: a.amax()),
-    (lambda a: a.flatten(), lambda a: a.flatten()),
-    (lambda a: a[None, ...], lambda a: a[None, ...]),
-    (lambda a: (a * 3.0).tanh().exp(), lambda a: (a * 3.0).tanh().exp()),
-], ids=["sum_axis0", "mean_axis_neg_keepdims", "max_axis_tuple", "max", "flatten", "getitem",
-        "chain"])
+@pytest.mark.parametrize(
+    ("tc_fn", "torch_fn"),
+    [
+        (lambda a: a.sum(axis=0), lambda a: a.sum(dim=0)),
+        (lambda a: a.mean(axis=-1, keepdims=True), lambda a: a.mean(dim=-1, keepdim=True)),
+        (lambda a: a.max(axis=(0,)), lambda a: a.amax(dim=(0,))),
+        (lambda a: a.max(), lambda a: a.amax()),
+        (lambda a: a.flatten(), lambda a: a.flatten()),
+        (lambda a: a[None, ...], lambda a: a[None, ...]),
+        (lambda a: (a * 3.0).tanh().exp(), lambda a: (a * 3.0).tanh().exp()),
+    ],
+    ids=[
+        "sum_axis0",
+        "mean_axis_neg_keepdims",
+        "max_axis_tuple",
+        "max",
+        "flatten",
+        "getitem",
+        "chain",
+    ],
+)
 def test_zero_dim_vs_torch(backend, dtype, tc_fn, torch_fn):
     check_vs_torch(tc_fn, torch_fn, [()], dtype)
 
 
-@pytest.mark.xfail(strict=True, reason="relu on a 0-d tensor returns shape (1,): activation.py's "
-                   "ReLU.forward uses np.ascontiguousarray, which turns 0-d arrays into 1-d ones")
+@pytest.mark.xfail(
+    strict=True,
+    reason="relu on a 0-d tensor returns shape (1,): activation.py's "
+    "ReLU.forward uses np.ascontiguousarray, which turns 0-d arrays into 1-d ones",
+)
 def test_relu_0d_vs_torch(backend):
     check_vs_torch(lambda a: a.relu(), torch.relu, [()], np.float64, "nonzero")
 
 
-@pytest.mark.xfail(strict=True, reason="softmax/log_softmax reject axis -1 of a 0-d tensor, which "
-                   "PyTorch accepts (softmax 1.0, log_softmax 0.0): activation.py's _check_axis")
+@pytest.mark.xfail(
+    strict=True,
+    reason="softmax/log_softmax reject axis -1 of a 0-d tensor, which "
+    "PyTorch accepts (softmax 1.0, log_softmax 0.0): activation.py's _check_axis",
+)
 @pytest.mark.parametrize("op", ["softmax", "log_softmax"])
 def test_softmax_0d_vs_torch(op):
-    check_vs_torch(lambda a: getattr(a, op)(-1), lambda a: getattr(torch, op)(a, dim=-1), [()],
-                   np.float64)
+    check_vs_torch(
+        lambda a: getattr(a, op)(-1), lambda a: getattr(torch, op)(a, dim=-1), [()], np.float64
+    )
 
 
 # --- random shapes -------------------------------------------------------------------------------
@@ -230,11 +317,16 @@ def shape_and_axis(draw, min_dims=0):
         return shape, draw(st.integers(-ndim, ndim - 1))
     axes = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
     signs = draw(st.lists(st.booleans(), min_size=len(axes), max_size=len(axes)))
-    return shape, tuple(a - ndim if neg else a for a, neg in zip(axes, signs))
+    return shape, tuple(a - ndim if neg else a for a, neg in zip(axes, signs, strict=True))
 
 
-@given(case=shape_and_axis(), op=st.sampled_from(["sum", "mean", "max"]), keepdims=st.booleans(),
-       dtype=dtypes, seed=seeds())
+@given(
+    case=shape_and_axis(),
+    op=st.sampled_from(["sum", "mean", "max"]),
+    keepdims=st.booleans(),
+    dtype=dtypes,
+    seed=seeds(),
+)
 def test_reductions_vs_torch(case, op, keepdims, dtype, seed):
     shape, axis = case
     torch_name = "amax" if op == "max" else op
@@ -244,11 +336,18 @@ def test_reductions_vs_torch(case, op, keepdims, dtype, seed):
         def torch_fn(a):
             return getattr(a, torch_name)(dim=dims, keepdim=keepdims) if dims else a.clone()
     else:
+
         def torch_fn(a):
             return getattr(a, torch_name)(dim=axis, keepdim=keepdims)
 
-    check_vs_torch(lambda a: getattr(a, op)(axis=axis, keepdims=keepdims), torch_fn, [shape], dtype,
-                   "distinct" if op == "max" else "normal", seed)
+    check_vs_torch(
+        lambda a: getattr(a, op)(axis=axis, keepdims=keepdims),
+        torch_fn,
+        [shape],
+        dtype,
+        "distinct" if op == "max" else "normal",
+        seed,
+    )
 
 
 @st.composite
@@ -265,24 +364,39 @@ def test_matmul_vs_torch(pair, dtype, seed):
     check_vs_torch(lambda a, b: a @ b, lambda a, b: a @ b, pair, dtype, "normal", seed)
 
 
-@given(shape=shapes(min_dims=1), data=st.data(), op=st.sampled_from(["softmax", "log_softmax"]),
-       dtype=dtypes, seed=seeds())
+@given(
+    shape=shapes(min_dims=1),
+    data=st.data(),
+    op=st.sampled_from(["softmax", "log_softmax"]),
+    dtype=dtypes,
+    seed=seeds(),
+)
 def test_softmax_vs_torch(shape, data, op, dtype, seed):
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
-    check_vs_torch(lambda a: getattr(a, op)(axis), lambda a: getattr(torch, op)(a, dim=axis),
-                   [shape], dtype, "normal", seed)
+    check_vs_torch(
+        lambda a: getattr(a, op)(axis),
+        lambda a: getattr(torch, op)(a, dim=axis),
+        [shape],
+        dtype,
+        "normal",
+        seed,
+    )
 
 
 @given(shape=shapes(min_dims=1), data=st.data(), dtype=dtypes, seed=seeds())
 def test_movement_vs_torch(shape, data, dtype, seed):
     perm = tuple(data.draw(st.permutations(range(len(shape)))))
-    check_vs_torch(lambda a: a.transpose(*perm), lambda a: a.permute(*perm), [shape], dtype,
-                   seed=seed)
+    check_vs_torch(
+        lambda a: a.transpose(*perm), lambda a: a.permute(*perm), [shape], dtype, seed=seed
+    )
     target = tuple(reversed(shape))
-    check_vs_torch(lambda a: a.reshape(*target), lambda a: a.reshape(*target), [shape], dtype,
-                   seed=seed)
+    check_vs_torch(
+        lambda a: a.reshape(*target), lambda a: a.reshape(*target), [shape], dtype, seed=seed
+    )
     start = data.draw(st.integers(-len(shape), len(shape) - 1))
-    check_vs_torch(lambda a: a.flatten(start), lambda a: a.flatten(start), [shape], dtype, seed=seed)
+    check_vs_torch(
+        lambda a: a.flatten(start), lambda a: a.flatten(start), [shape], dtype, seed=seed
+    )
 
 
 @given(shape=shapes(min_dims=1), data=st.data(), dtype=dtypes, seed=seeds())
