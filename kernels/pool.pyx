@@ -16,7 +16,7 @@ def max_pool2d_forward(const floating[:, :, :, ::1] x,   # IN
                        Py_ssize_t[:, :, :, ::1] argmax,  # OUT
                        Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
                        Py_ssize_t ph, Py_ssize_t pw, int num_threads=1):
-    """out = max over each window; argmax = the first maximum's flat index (a NaN counts as the maximum)."""
+    """out = max over each window; argmax = the first maximum's flat index (the last NaN, if any)."""
     cdef Py_ssize_t n = x.shape[0], c = x.shape[1]
     cdef Py_ssize_t p
     for p in prange(n * c, nogil=True, schedule="static", num_threads=num_threads):
@@ -79,8 +79,8 @@ cdef inline void _max_plane(const floating[:, :, :, ::1] x, floating[:, :, :, ::
             for r in range(r0, r1):
                 for s in range(s0, s1):
                     v = x[i, j, r, s]
-                    # "v != v" is NaN: the first NaN wins and sticks (NaN compares false with >).
-                    if v > best or (v != v and best == best):
+                    # "v != v" is NaN, which always wins: the last NaN is kept, as in PyTorch.
+                    if v > best or v != v:
                         best = v
                         best_index = r * w + s
             out[i, j, y, z] = best

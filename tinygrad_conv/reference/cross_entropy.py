@@ -32,7 +32,8 @@ def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray, l
     loss = (1 - eps) * (lse - x_t) + eps * (lse - mean_j x_j)."""
     eps = label_smoothing
     m = x.max(axis=1, keepdims=True)
-    lse[...] = m[:, 0] + np.log(np.exp(x - m).sum(axis=1, dtype=np.float64))
+    with np.errstate(invalid="ignore"):  # a row with +inf or all -inf gives NaN, as in PyTorch
+        lse[...] = m[:, 0] + np.log(np.exp(x - m).sum(axis=1, dtype=np.float64))
     nll = lse - x[np.arange(len(x)), target]
     if eps == 0:  # separate, so that a -inf logit cannot make 0 * inf = NaN
         loss[...] = nll

@@ -47,8 +47,9 @@ def max_pool2d_forward(x: np.ndarray, out: np.ndarray, argmax: np.ndarray, kh: i
     for i in range(kh):
         for j in range(kw):
             value = padded[_cell(i, j, sh, sw, oh, ow)]
-            # Strictly greater keeps the first maximum on ties; the first NaN wins and sticks.
-            take = (value > best) | (np.isnan(value) & ~np.isnan(best))
+            # Strictly greater keeps the first maximum on ties; a NaN always wins (the last one
+            # stays), exactly as PyTorch's loop does.
+            take = (value > best) | np.isnan(value)
             best = np.where(take, value, best)
             best_index = np.where(take, (rows + i) * w + (cols + j), best_index)
     out[...] = best
