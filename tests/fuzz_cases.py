@@ -223,6 +223,7 @@ def gen_binary(name):
         kind, what = mutations[(variant - 1) % len(mutations)]
         case.params["scalar"] = None
         if kind == "dtype":
+            case.args[0] = Arg(a, layout="c")  # a Tensor, so the operator is tinygrad_conv's
             case.args[1] = Arg(bad_array(rng, what), tensor=False)
             case.error = ("data", "dtype")
         elif kind == "shape":
