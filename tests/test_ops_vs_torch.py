@@ -408,3 +408,18 @@ def test_integer_array_indexing_vs_torch(shape, data, dtype, seed):
     index = tuple(rng.integers(-side, side, length) for side in shape[:n_axes])
     torch_index = tuple(torch.from_numpy(i) for i in index)
     check_vs_torch(lambda a: a[index], lambda a: a[torch_index], [shape], dtype, seed=seed)
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "sigmoid", "tanh"])
+def test_large_inputs_stay_finite_vs_torch(backend, op):
+    """Logits of +-1000 overflow a naive exp: values and grads must match PyTorch's, all finite."""
+    data = np.array([[1000.0, -1000.0, 0.0], [-800.0, -801.0, -799.0]])
+    upstream = np.random.default_rng(1).standard_normal(data.shape)
+    x, xt = Tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y = getattr(x, op)(1) if "softmax" in op else getattr(x, op)()
+    yt = getattr(torch, op)(xt, 1) if "softmax" in op else getattr(torch, op)(xt)
+    y.backward(upstream)
+    yt.backward(torch.tensor(upstream))
+    assert np.isfinite(y.data).all() and np.isfinite(x.grad).all()
+    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
