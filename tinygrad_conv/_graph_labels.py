@@ -56,6 +56,14 @@ def format_param(value: Any) -> str:
     return str(value)
 
 
+def tidy(array: np.ndarray) -> np.ndarray:
+    """A copy with rounding noise (below 1e-6 of the largest magnitude) shown as 0."""
+    array = np.array(array, dtype=np.float64)
+    if array.size and np.isfinite(array).all():
+        array[np.abs(array) < 1e-6 * np.max(np.abs(array))] = 0.0
+    return array
+
+
 def values_block(caption: str, array: np.ndarray) -> tuple[str, list[list[str]] | str]:
     """(caption, rows of values) for at most MAX_VALUES elements, else (caption, summary text)."""
     array = np.asarray(array)
@@ -64,7 +72,7 @@ def values_block(caption: str, array: np.ndarray) -> tuple[str, list[list[str]] 
     grid = array.reshape(-1, array.shape[-1]) if array.ndim else array.reshape(1, 1)
     if grid.shape[0] > 1 and grid.shape[1] == 1:
         grid = grid.T  # a column of numbers reads better as a row
-    flat = [fmt(v) for v in grid.ravel()]
+    flat = [fmt(v) for v in tidy(grid).ravel()]
     width = min(grid.shape[1], ROW)
     return caption, [flat[i:i + width] for i in range(0, len(flat), width)]
 

@@ -3,12 +3,13 @@ beside it), previous/next buttons, a slider and the arrow keys; scripts, styles,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from html import escape
 
 import numpy as np
 
-from ._graph_labels import fmt, format_param, grad_summary
+from ._graph_labels import fmt, format_param, grad_summary, tidy
 from ._graph_render import INSTALL_HINT, RenderingUnavailable, svg_renderer
 from .graph import draw_graph
 from .trace import describe
@@ -17,17 +18,18 @@ MAX_PRINTED = 100  # arrays up to this size are printed in full in the side pane
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 16px; color: #222; }
-header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 8px; }
+header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; padding: 6px 0;
+  position: sticky; top: 0; background: #fff; z-index: 1; }
 h1 { font-size: 20px; margin: 0 12px 0 0; }
 button { font-size: 15px; padding: 4px 14px; }
 #slider { width: 320px; }
 #where { font-weight: bold; min-width: 110px; }
-.help { color: #555; font-size: 13px; margin: 4px 0 10px; }
+.help { color: #555; font-size: 13px; margin: 0; flex-basis: 100%; }
 .frame { display: flex; gap: 18px; align-items: flex-start; }
 .frame[hidden] { display: none; }
 .picture { flex: 1 1 auto; min-width: 0; }
-.picture svg { max-width: 100%; max-height: calc(100vh - 120px); width: auto; height: auto; }
-.numbers { flex: 0 0 380px; font-size: 14px; }
+.picture svg { max-width: 100%; height: auto; }
+.numbers { flex: 0 0 360px; font-size: 14px; position: sticky; top: 60px; }
 .numbers h2 { font-size: 18px; margin: 0 0 6px; color: #b00000; }
 .numbers h3 { font-size: 14px; margin: 12px 0 2px; }
 .numbers pre { background: #f6f6f6; padding: 6px; margin: 2px 0; overflow-x: auto;
@@ -42,7 +44,7 @@ g.edge.flow path { stroke: #d40000; stroke-width: 3px; }
 g.edge.flow polygon { stroke: #d40000; fill: #d40000; }
 """
 
-SCRIPT = """
+SCRIPT = r"""
 const frames = Array.from(document.querySelectorAll('.frame'));
 const prev = document.getElementById('prev'), next = document.getElementById('next');
 const slider = document.getElementById('slider'), where = document.getElementById('where');
@@ -54,6 +56,8 @@ function show(k) {
   where.textContent = 'step ' + (current + 1) + ' of ' + frames.length;
   prev.disabled = current === 0;
   next.disabled = current === frames.length - 1;
+  const node = frames[current].querySelector('g.node.current');
+  if (node) node.scrollIntoView({block: 'center', inline: 'nearest'});
 }
 function highlighted() {
   const node = document.querySelector('.frame:not([hidden]) g.node.current');
@@ -66,7 +70,8 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 'ArrowLeft') show(current - 1);
   if (e.key === 'ArrowRight') show(current + 1);
 });
-show(0);
+const start = /^#step=(\d+)$/.exec(location.hash);  // page.html#step=3 opens at step 3
+show(start ? Number(start[1]) - 1 : 0);
 if (location.hash === '#autotest') {  // lets a headless browser test the page without a driver
   const state = {before: highlighted()};
   next.click(); state.after_next = highlighted(); state.step_after_next = current + 1;
@@ -87,10 +92,10 @@ NODE = re.compile(r'<g id="([A-Za-z_][\w]*)" class="node">')
 EDGE = re.compile(r'<g id="(edge\d+)" class="edge">\s*<title>([^<]*)</title>')
 
 
-def trace_page(trace, show_data: bool = False) -> str:
+def trace_page(trace, show_data: bool = False, rankdir: str = "TB") -> str:
     if svg_renderer() is None:
         raise RenderingUnavailable(f"BackwardTrace.to_html needs an SVG renderer: {INSTALL_HINT}")
-    graph = draw_graph(trace.root, show_data=show_data, show_grad=True)
+    graph = draw_graph(trace.root, show_data=show_data, show_grad=True, rankdir=rankdir)
     svg = clean_svg(graph.pipe(format="svg", encoding="utf-8"))
     frames, done = [], set()
     for k, step in enumerate(trace.steps):
@@ -111,13 +116,13 @@ def trace_page(trace, show_data: bool = False) -> str:
 <button id="prev" type="button">&#9664; previous</button>
 <input id="slider" type="range" min="0" max="{max(len(frames) - 1, 0)}" value="0" step="1">
 <button id="next" type="button">next &#9654;</button>
-<span id="where"></span></header>
+<span id="where"></span>
 <p class="help">Gradients flow from the output back to the inputs, one operation per step
 (arrow keys work too). <span class="key" style="border-color:#d40000"></span> the operation now
 running its backward, <span class="key" style="border-color:#1f5fd6"></span> its output, whose
 gradient has arrived, <span class="key" style="border-color:#e08a00"></span> its inputs, which
 receive gradients now. Faded nodes are not reached yet; grads shown in the picture are the final
-ones.</p>
+ones.</p></header>
 {"".join(frames)}
 <script>{SCRIPT}</script>
 </body></html>
@@ -150,7 +155,7 @@ def _frame(k: int, svg: str, roles: dict[str, str], op: str, panel: str) -> str:
 
 
 def _panel(k: int, n: int, step) -> str:
-    params = step.output._ctx.params
+    params = {k: v for k, v in step.output._ctx.params.items() if not dataclasses.is_dataclass(v)}
     lines = [f"<h2>step {k + 1} of {n}: {escape(step.op)}</h2>"]
     if params:
         text = ", ".join(f"{key}={format_param(v)}" for key, v in params.items())
@@ -167,6 +172,6 @@ def _panel(k: int, n: int, step) -> str:
 def _values(array: np.ndarray) -> str:
     array = np.asarray(array)
     if array.size <= MAX_PRINTED:
-        return np.array2string(array, max_line_width=48, formatter={"float_kind": fmt})
+        return np.array2string(tidy(array), max_line_width=48, formatter={"float_kind": fmt})
     return f"{grad_summary(array)}\nfirst values: {np.round(array.ravel()[:8], 4).tolist()}"
 

@@ -5,6 +5,7 @@ Built on autograd.topo_order (no recursion), so a 10,000-op chain draws with max
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import graphviz
@@ -179,7 +180,8 @@ def _tensor_node(t, is_output: bool, show_data: bool, show_grad: bool,
 
 
 def _op_node(t) -> tuple[dict, dict]:
-    params = [f"{k}={L.format_param(v)}" for k, v in t._ctx.params.items()]
+    params = [f"{k}={L.format_param(v)}" for k, v in t._ctx.params.items()
+              if not dataclasses.is_dataclass(v)]  # a derived geometry repeats the parameters
     common = {"shape": "box", "style": "filled", "fillcolor": COLORS["op"], "color": "#b36b00",
               "margin": "0.08,0.03"}
     return ({"label": L.op_html(t.op, params), **common},

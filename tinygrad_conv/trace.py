@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
-from ._graph_labels import fmt, grad_summary
+from ._graph_labels import fmt, grad_summary, tidy
 
 TINY = 9  # gradients with at most this many elements are printed value by value
 
@@ -29,11 +29,15 @@ class TraceStep:
         return self.output.parents
 
     def __str__(self) -> str:
+        return self.line()
+
+    def line(self, width: int = 8) -> str:
         sent = "; ".join(
             f"{describe(p)} gets {'no grad' if g is None else show(g)}"
             for p, g in zip(self.parents, self.parent_grads, strict=True)
         )
-        return f"{self.op:<8} {describe(self.output)} received {show(self.grad_in)}  ->  {sent}"
+        arrived = f"{describe(self.output)} received {show(self.grad_in)}"
+        return f"{self.op:<{width}} {arrived}  ->  {sent}"
 
 
 class BackwardTrace:
@@ -53,17 +57,20 @@ class BackwardTrace:
         return self.steps[index]
 
     def __str__(self) -> str:
-        width = len(str(len(self.steps)))
-        return "\n".join(f"{i:>{width}}. {step}" for i, step in enumerate(self.steps, 1))
+        digits = len(str(len(self.steps)))
+        width = max((len(step.op) for step in self.steps), default=0)
+        lines = (f"{i:>{digits}}. {step.line(width)}" for i, step in enumerate(self.steps, 1))
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"<BackwardTrace of {len(self.steps)} steps>"
 
-    def to_html(self, path: str | os.PathLike, show_data: bool = False) -> str:
-        """Write one self-contained page stepping through this backward pass; returns the path."""
+    def to_html(self, path: str | os.PathLike, show_data: bool = False, rankdir: str = "TB") -> str:
+        """Write one self-contained page stepping through this backward pass; returns the path.
+        `show_data` adds the values to the picture; `rankdir` as in draw_graph."""
         from ._trace_html import trace_page
 
-        page = trace_page(self, show_data=show_data)
+        page = trace_page(self, show_data=show_data, rankdir=rankdir)
         with open(path, "w", encoding="utf-8") as file:
             file.write(page)
         return os.fspath(path)
@@ -92,6 +99,6 @@ def show(array: np.ndarray) -> str:
     """Values when there are few of them, else a summary."""
     array = np.asarray(array)
     if array.size <= TINY:
-        return np.array2string(array, separator=", ", max_line_width=10_000,
-                               formatter={"float_kind": fmt}).replace("\n", "")
+        text = np.array2string(tidy(array), separator=", ", formatter={"float_kind": fmt})
+        return " ".join(text.split())
     return grad_summary(array)
