@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -54,15 +55,19 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray,
 
 
 def fit(model: nn.Module, optimizer: optim.Optimizer, data: tuple, epochs: int, batch_size: int,
-        seed: int = 0, wrap: Callable | None = None,
+        seed: int = 0, cosine: bool = False, wrap: Callable | None = None,
         report: Callable[[dict], None] | None = None) -> list[dict]:
     """Train for `epochs`; after each, record train loss/accuracy (running, over the epoch's batches)
-    and test loss/accuracy. `wrap(iterable, total, desc)` may add a progress bar."""
+    and test loss/accuracy. cosine: epoch e (from 1) uses lr * (1 + cos(pi (e - 1) / epochs)) / 2.
+    `wrap(iterable, total, desc)` may add a progress bar."""
+    base_lr = optimizer.lr
     x_train, y_train, x_test, y_test = data
     loss_fn = nn.CrossEntropyLoss()
     history = []
     n_batches = -(-len(y_train) // batch_size)
     for epoch in range(1, epochs + 1):
+        if cosine:
+            optimizer.lr = base_lr * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
         start = time.perf_counter()
         seen, loss_sum, correct = 0, 0.0, 0
         steps = batches(x_train, y_train, batch_size, shuffle=True, seed=seed * 1000 + epoch)
@@ -78,7 +83,7 @@ def fit(model: nn.Module, optimizer: optim.Optimizer, data: tuple, epochs: int, 
             loss_sum += loss.item() * len(yb)
             correct += int((logits.data.argmax(axis=1) == yb).sum())
         test_loss, test_acc = evaluate(model, x_test, y_test)
-        record = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+        record = {"epoch": epoch, "lr": optimizer.lr, "train_loss": loss_sum / seen, "train_acc": correct / seen,
                   "test_loss": test_loss, "test_acc": test_acc,
                   "seconds": time.perf_counter() - start}
         history.append(record)
