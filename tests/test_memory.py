@@ -121,7 +121,8 @@ def test_a_thousand_training_steps_keep_memory_flat():
     mib = 1 / (1 << 20)
     print(f"\n{source}, {STEPS} steps in {seconds:.1f} s ({tc.backend()} kernels); after step "
           f"{WARMUP}: traced {traced_warm * mib:.2f} MiB, RSS "
-          f"{(rss_warm or 0) * mib:.1f} MiB; after step {STEPS}: traced {traced_end * mib:.2f} MiB, "
+          f"{(rss_warm or 0) * mib:.1f} MiB; after step {STEPS}: traced "
+          f"{traced_end * mib:.2f} MiB, "
           f"RSS {(rss_end or 0) * mib:.1f} MiB")
     for i, traced, rss in checkpoints:
         print(f"  step {i}: traced {traced * mib:.2f} MiB, RSS {(rss or 0) * mib:.1f} MiB")
