@@ -89,6 +89,7 @@ def test_tensors_made_inside_a_module_remember_its_path():
     relu_out = out.parents[0]  # head.0 has no bias: out = relu_out @ weight.T
     assert relu_out.op == "relu" and relu_out._module[-1] == ("act", "ReLU")
     assert out._module[0] == ("", "MLP")
+    assert model.head[0].weight.name == "head.0.weight" and model.hidden.bias.name == "hidden.bias"
     assert tc.Tensor(np.ones(2))._module == ()  # outside any module
 
 

@@ -158,7 +158,6 @@ def model_graph(model, x: np.ndarray, y: np.ndarray):
     loss = nn.CrossEntropyLoss()(model(Tensor(x, name="images")), y)
     loss.name = "loss"
     loss.backward()
-    model.zero_grad()  # the picture keeps the numbers; the model's grads are not needed any more
     return loss
 
 

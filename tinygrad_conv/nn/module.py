@@ -64,10 +64,18 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not autograd.current_module_scope():  # the outermost call names every submodule
-            for path, module in self.named_modules():
-                object.__setattr__(module, "_path", path)
+            self._name_tree()
         with autograd.module_scope(self._path, type(self).__name__):
             return self.forward(*args, **kwargs)
+
+    def _name_tree(self) -> None:
+        """Give each submodule its path and each unnamed parameter its state-dict name (for pictures
+        and error messages), relative to this module."""
+        for path, module in self.named_modules():
+            object.__setattr__(module, "_path", path)
+            for name, param in module._parameters.items():
+                if param is not None and param.name is None:
+                    param.name = f"{path}.{name}" if path else name
 
     # --- walking the tree -----------------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
