@@ -82,13 +82,13 @@ def tensor_html(title: str, shape: str, blocks: list, note: str) -> str:
     cells = []
     for caption, content in blocks:
         head = f'<TR><TD><FONT POINT-SIZE="9" COLOR="#444444">{caption}</FONT></TD></TR>'
-        if isinstance(content, str):
-            body = escape(content)
-        else:
-            grid = "".join("<TR>" + "".join(f"<TD>{escape(v)}</TD>" for v in row) + "</TR>"
-                           for row in content)
-            body = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" '
-                    f'COLOR="#999999" BGCOLOR="#ffffff">{grid}</TABLE>')
+        if isinstance(content, str):  # a summary: one line, caption first
+            cells.append(f'<FONT POINT-SIZE="9" COLOR="#444444">{caption}</FONT> {escape(content)}')
+            continue
+        grid = "".join("<TR>" + "".join(f"<TD>{escape(v)}</TD>" for v in row) + "</TR>"
+                       for row in content)
+        body = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" '
+                f'COLOR="#999999" BGCOLOR="#ffffff">{grid}</TABLE>')
         cells.append(f'<TABLE BORDER="0" CELLSPACING="0">{head}<TR><TD>{body}</TD></TR></TABLE>')
     if cells:
         row = "".join(f'<TD VALIGN="TOP">{c}</TD>' for c in cells)

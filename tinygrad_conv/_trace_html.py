@@ -18,8 +18,7 @@ MAX_PRINTED = 100  # arrays up to this size are printed in full in the side pane
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 16px; color: #222; }
-header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; padding: 6px 0;
-  position: sticky; top: 0; background: #fff; z-index: 1; }
+header { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; padding: 6px 0; }
 h1 { font-size: 20px; margin: 0 12px 0 0; }
 button { font-size: 15px; padding: 4px 14px; }
 #slider { width: 320px; }
@@ -29,7 +28,7 @@ button { font-size: 15px; padding: 4px 14px; }
 .frame[hidden] { display: none; }
 .picture { flex: 1 1 auto; min-width: 0; }
 .picture svg { max-width: 100%; height: auto; }
-.numbers { flex: 0 0 360px; font-size: 14px; position: sticky; top: 60px; }
+.numbers { flex: 0 0 360px; font-size: 14px; position: sticky; top: 8px; }
 .numbers h2 { font-size: 18px; margin: 0 0 6px; color: #b00000; }
 .numbers h3 { font-size: 14px; margin: 12px 0 2px; }
 .numbers pre { background: #f6f6f6; padding: 6px; margin: 2px 0; overflow-x: auto;
@@ -57,7 +56,7 @@ function show(k) {
   prev.disabled = current === 0;
   next.disabled = current === frames.length - 1;
   const node = frames[current].querySelector('g.node.current');
-  if (node) node.scrollIntoView({block: 'center', inline: 'nearest'});
+  if (node) node.scrollIntoView({block: 'nearest', inline: 'nearest'});
 }
 function highlighted() {
   const node = document.querySelector('.frame:not([hidden]) g.node.current');
