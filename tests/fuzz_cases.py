@@ -956,7 +956,9 @@ def gen_cross_entropy(rng, variant):
     method = rng.random() < 0.5
 
     def call(tc, x, target, **p):
-        return x.cross_entropy(target, **p) if method else tc.cross_entropy(x, target, **p)
+        if method and isinstance(x, tc.Tensor):
+            return x.cross_entropy(target, **p)
+        return tc.cross_entropy(x, target, **p)
 
     def torch_call(torch, F, x, target, **p):
         return F.cross_entropy(x, torch.as_tensor(np.asarray(target, np.int64)), **p)
@@ -985,6 +987,13 @@ def gen_cross_entropy(rng, variant):
         "t_2d",
         "t_scalar",
         "t_list_bad",
+        "t_nan",
+        "t_inf",
+        "t_int64_max",
+        "t_uint64_max",
+        "t_none",
+        "t_complex",
+        "t_dict",
         "x_1d",
         "x_3d",
         "x_dtype",
@@ -993,7 +1002,7 @@ def gen_cross_entropy(rng, variant):
     ]
     kind = mutations[(variant - 1) % len(mutations)]
     bad_t = {
-        "t_float": lambda: target.astype(np.float64),
+        "t_float": lambda: target + 0.5,
         "t_bool": lambda: np.ones(n, bool),
         "t_object": lambda: np.array([object()] * n, dtype=object),
         "t_str": lambda: np.array(["1"] * n),
@@ -1003,6 +1012,13 @@ def gen_cross_entropy(rng, variant):
         "t_2d": lambda: np.zeros((n, c), np.int64),
         "t_scalar": lambda: np.int64(0),
         "t_list_bad": lambda: [0.5] * n,
+        "t_nan": lambda: np.full(n, np.nan),
+        "t_inf": lambda: np.full(n, np.inf),
+        "t_int64_max": lambda: np.full(n, 2**63 - 1),
+        "t_uint64_max": lambda: np.full(n, 2**64 - 1, np.uint64),
+        "t_none": lambda: None,
+        "t_complex": lambda: np.zeros(n, np.complex64),
+        "t_dict": lambda: {0: 1},
     }
     if isinstance(kind, tuple):
         case.params[kind[0]] = kind[1]
@@ -1075,7 +1091,7 @@ def gen_layer(rng, variant):
         return layer(x)
 
     def torch_call(torch, F, x):
-        layer = build(torch.nn).double()
+        layer = build(torch.nn)
         r = np.random.default_rng(seed)
         with torch.no_grad():
             for p in layer.parameters():

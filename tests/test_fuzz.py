@@ -193,7 +193,7 @@ def test_fuzz_every_operation(worker, request):
     started = time.perf_counter()
 
     @settings(
-        max_examples=250 if long else 12,
+        max_examples=250 if long else 20,
         derandomize=not long,
         deadline=None,
         database=None,
@@ -225,7 +225,7 @@ def test_fuzz_every_operation(worker, request):
     listed = "\n".join(
         f"{f[0]} variant={f[1]} seed={f[2]} {f[3]}: {f[4]}\n    {f[5]}" for f in stats.failures[:15]
     )
-    assert summary["cases_run"] >= 12 * BATCH
+    assert summary["cases_run"] >= 20 * BATCH
     assert not stats.failures, (
         f"{len(stats.failures)} failing cases (replay: python "
         f"tests/fuzz_cases.py OP VARIANT SEED):\n{listed}"
