@@ -137,11 +137,13 @@ def materialise(tc, arg: Arg):
     return leaf, leaf
 
 
-def to_torch(torch, arg: Arg):
+def to_torch(torch, arg: Arg, dtype=None):
     a = arg.data
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "fiub":
         return a, None
     src = a if a.dtype.kind == "f" else a.astype(np.float32)  # the dtype tinygrad_conv computes in
+    if dtype is not None:
+        src = src.astype(dtype)
     if arg.tensor and arg.layout == "strided":
         leaf = torch.tensor(np.repeat(src, 2, axis=-1), requires_grad=arg.requires_grad)
         if arg.old_grad and arg.requires_grad:
@@ -212,6 +214,8 @@ def gen_binary(name):
             torch_call,
             desc=f"{name} {sa}{dt_a} {sb}{dt_b} mode={mode} scalar={scalar}",
         )
+        if dt_a != dt_b:  # NumPy promotes float32 with a 0-d float64 to float64, PyTorch does not
+            case.extra["torch_dtype"] = "float64"
         if variant == 0:
             return case
         mutations = [
@@ -684,6 +688,7 @@ def gen_backward(rng, variant):
             y.backward(g)
             y.backward(g)
             return y
+        KERNEL_CALLS[0] = 0  # the forward's kernels ran legitimately; the bad backward must run none
         if mode == "grad_shape":
             y.backward(np.ones(tuple(s + 1 for s in y.shape)))
         elif mode == "no_grad_arg":
@@ -1275,6 +1280,35 @@ def available_ops() -> list[str]:
 # Running one case (in the worker)
 
 
+KERNEL_CALLS = [0]  # kernel calls since the last reset (instrument_kernels counts them)
+BACKENDS = ["cython", "numpy"]
+
+
+def _counted(fn):
+    def counted(*args, **kwargs):
+        KERNEL_CALLS[0] += 1
+        return fn(*args, **kwargs)
+
+    return counted
+
+
+def instrument_kernels(tc) -> None:
+    """Count every kernel call on both backends, so an error can be checked to come before any
+    kernel ran; without compiled kernels, compare the NumPy twins with themselves."""
+    from tinygrad_conv import _backend
+
+    try:
+        tc.set_backend("cython")
+    except ImportError:
+        BACKENDS[:] = ["numpy"]
+    for namespace in (_backend._numpy_kernels, _backend._cython_kernels):
+        if namespace is None:
+            continue
+        for name, fn in list(vars(namespace).items()):
+            if callable(fn) and not isinstance(fn, type) and not name.startswith("_"):
+                setattr(namespace, name, _counted(fn))
+
+
 def snapshot(objs, leaves):
     """Bytes of every array the call could touch: raw arrays, tensors' data and grads."""
     out = []
@@ -1339,7 +1373,7 @@ def close(a, b, rtol, atol, scale=None):
 def run_torch(torch, case, seed):
     import torch.nn.functional as F
 
-    made = [to_torch(torch, a) for a in case.args]
+    made = [to_torch(torch, a, case.extra.get("torch_dtype")) for a in case.args]
     objs, leaves = [m[0] for m in made], [m[1] for m in made]
     if case.extra.get("int_target") and len(objs) > 1:
         objs[1] = case.args[1].data
@@ -1371,11 +1405,12 @@ def run_case(tc, torch, op, variant, seed) -> dict:
     if case.error is None and case.maybe_error is None:
         return _run_valid(tc, torch, case, seed, result)
     fragments = case.error or case.maybe_error
-    for backend in ("cython", "numpy"):
+    for backend in BACKENDS:
         tc.set_backend(backend)
         made = [materialise(tc, a) for a in case.args]
         objs, leaves = [m[0] for m in made], [m[1] for m in made]
         before = snapshot(objs, leaves)
+        KERNEL_CALLS[0] = 0
         try:
             out = _call(tc, case, objs)
             if case.error is not None:
@@ -1395,6 +1430,13 @@ def run_case(tc, torch, op, variant, seed) -> dict:
             if snapshot(objs, leaves) != before:
                 result.update(status="changed", detail=f"{backend}: inputs changed after {err}")
                 return result
+            if KERNEL_CALLS[0]:
+                result.update(
+                    status="late_error",
+                    detail=f"{backend}: {type(err).__name__}: {err} "
+                    f"came after {KERNEL_CALLS[0]} kernel call(s)",
+                )
+                return result
             result["valid"] = False
             continue
         except Exception as err:  # noqa: BLE001 - any other class is the finding
@@ -1408,7 +1450,7 @@ def run_case(tc, torch, op, variant, seed) -> dict:
 
 def _run_valid(tc, torch, case, seed, result):
     try:
-        out_c, grads_c, changed_c = run_backend(tc, case, "cython", seed)
+        out_c, grads_c, changed_c = run_backend(tc, case, BACKENDS[0], seed)
         out_n, grads_n, changed_n = run_backend(tc, case, "numpy", seed)
     except Exception as err:  # noqa: BLE001
         result.update(
@@ -1471,6 +1513,7 @@ def worker(conn) -> None:
     np.seterr(all="ignore")
     import tinygrad_conv as tc
 
+    instrument_kernels(tc)
     try:
         import torch
 
@@ -1505,5 +1548,6 @@ if __name__ == "__main__":  # replay one case: python tests/fuzz_cases.py OP VAR
         import torch
     except ImportError:
         torch = None
+    instrument_kernels(tc)
     op, variant, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     print(run_case(tc, torch, op, variant, seed))
