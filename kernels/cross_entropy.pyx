@@ -116,8 +116,13 @@ cdef inline void _row_backward(const floating[:, ::1] x, const Py_ssize_t[::1] t
     cdef Py_ssize_t j, c = x.shape[1]
     cdef const floating* row = &x[i, 0]
     cdef floating* grad_row = &grad_x[i, 0]
-    cdef double g = grad_loss[i], row_lse = lse[i], off = eps / c
-    # x - lse in double, then rounded: the exponent is accurate even when the logits are near 1e4.
+    cdef double g = grad_loss[i]
+    # lse = hi + lo, both in x's dtype: x - hi is exact for the logits that matter (those near lse,
+    # Sterbenz), so exp((x - hi) - lo) stays accurate for logits near 1e4 in float32, and the loop
+    # runs in x's dtype only (float32 <-> float64 conversions would halve its speed).
+    cdef floating hi = <floating>lse[i]
+    cdef floating lo = <floating>(lse[i] - hi)
+    cdef floating scale = <floating>g, off = <floating>(g * eps / c)
     for j in range(c):
-        grad_row[j] = <floating>(g * (_exp(<floating>(row[j] - row_lse)) - off))
+        grad_row[j] = scale * _exp((row[j] - hi) - lo) - off
     grad_row[target[i]] = <floating>(grad_row[target[i]] - g * (1 - eps))
