@@ -260,6 +260,8 @@ def gen_unary(name):
 
     def gen(rng, variant):
         shape = rand_shape(rng, 0, 4, 5, zero=rng.random() < 0.1)
+        if rng.random() < 0.06:  # above the size where the relu kernel starts a second thread
+            shape = (int(rng.integers(2, 4)), int(rng.integers(20000, 30000)))
         dt = dtype_of(rng)
         lo, hi = (0.1, 3.0) if name == "log" else (-3.0, 3.0)
         mode = data_mode(rng)
@@ -688,7 +690,7 @@ def gen_backward(rng, variant):
             y.backward(g)
             y.backward(g)
             return y
-        KERNEL_CALLS[0] = 0  # the forward's kernels ran legitimately; the bad backward must run none
+        KERNEL_CALLS[0] = 0  # the forward's kernels ran; the bad backward must run none
         if mode == "grad_shape":
             y.backward(np.ones(tuple(s + 1 for s in y.shape)))
         elif mode == "no_grad_arg":
@@ -733,8 +735,8 @@ def gen_backward(rng, variant):
 # ----- conv2d, pools, cross_entropy: used once they exist in tinygrad_conv ------------------------
 
 
-def _geometry(rng, max_k=4):
-    h, w = (int(v) for v in rng.integers(1, 9, 2))
+def _geometry(rng, max_k=4, big=False):
+    h, w = (int(v) for v in (rng.integers(20, 33, 2) if big else rng.integers(1, 9, 2)))
     kh, kw = (int(v) for v in rng.integers(1, max_k + 1, 2))
     dh, dw = (int(v) for v in rng.integers(1, 3, 2)) if rng.random() < 0.3 else (1, 1)
     return h, w, kh, kw, dh, dw
@@ -752,8 +754,9 @@ def _conv_padding(rng, kh, kw, dh, dw, h, w):
 
 
 def gen_conv2d(rng, variant):
+    big = rng.random() < 0.06  # above the size where the kernels start a second thread
     for _ in range(100):
-        h, w, kh, kw, dh, dw = _geometry(rng)
+        h, w, kh, kw, dh, dw = _geometry(rng, big=big)
         padding, forced_stride = _conv_padding(rng, kh, kw, dh, dw, h, w)
         ph, pw = (
             (0, 0)
@@ -767,6 +770,8 @@ def gen_conv2d(rng, variant):
     groups = int(rng.choice([1, 1, 1, 2, 3]))
     cin, cout = groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3))
     n = int(rng.integers(1, 4)) if rng.random() > 0.05 else 0
+    if big:
+        n, cin = int(rng.integers(2, 5)), groups * int(rng.integers(2, 5))
     r = rng.random()
     stride = forced_stride or (
         (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
@@ -883,7 +888,8 @@ def gen_conv2d(rng, variant):
 
 def gen_pool(name):
     def gen(rng, variant):
-        h, w = (int(v) for v in rng.integers(1, 9, 2))
+        big = rng.random() < 0.06  # above the size where the kernels start a second thread
+        h, w = (int(v) for v in (rng.integers(24, 33, 2) if big else rng.integers(1, 9, 2)))
         kh, kw = int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1))
         ksize = (kh, kw) if kh != kw or rng.random() < 0.3 else kh
         stride = (
@@ -894,7 +900,7 @@ def gen_pool(name):
         if rng.random() < 0.05:
             stride = 10**9
         pad = int(rng.integers(0, min(kh, kw) // 2 + 1)) if rng.random() < 0.4 else 0
-        n, c = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+        n, c = (4, 16) if big else (int(rng.integers(1, 3)), int(rng.integers(1, 4)))
         if rng.random() < 0.05:
             n = 0
         dt = dtype_of(rng)
@@ -944,6 +950,8 @@ def gen_pool(name):
 
 def gen_cross_entropy(rng, variant):
     n, c = int(rng.integers(1, 6)), int(rng.integers(1, 7))
+    if rng.random() < 0.06:  # above the size where the kernels start a second thread
+        n, c = int(rng.integers(400, 600)), int(rng.integers(70, 100))
     dt = dtype_of(rng)
     mode = rng.choice(["plain"] * 6 + ["huge", "nonfinite"])
     scale = 1e4 if mode == "huge" else 3.0
