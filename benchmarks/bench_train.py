@@ -1,11 +1,10 @@
 """One SGD training step of a small CNN on a batch of 64 28x28 images, tinygrad_conv vs PyTorch CPU.
 
-conv(1->8, 3x3, pad 1) - relu - maxpool 2 - conv(8->16, 3x3, pad 1) - relu - maxpool 2 - linear(784->10)
-- cross-entropy, then SGD. Both engines start from the same weights and see the same batch; PyTorch runs
-with 2 threads in the same process (the goal: <= 1.0x there), then both again on 1 thread, which
-shows what thread contention costs on a busy machine. Prints medians and ratios; never asserts.
-Run: python benchmarks/bench_train.py [--quick] [--repeats N]
-"""
+conv(1->8, 3x3, pad 1) - relu - maxpool 2 - conv(8->16, 3x3, pad 1) - relu - maxpool 2 -
+linear(784->10) - cross-entropy, then SGD. Both engines start from the same weights and see the same
+batch; PyTorch runs with 2 threads in the same process (the goal: <= 1.0x there), then both again on
+1 thread, which shows what thread contention costs on a busy machine. Prints medians and ratios;
+never asserts. Run: python benchmarks/bench_train.py [--quick] [--repeats N]"""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""A new op written the way the built-in ones are: a Function subclass with check, forward and backward,
-checked against finite differences with tc.gradcheck, then used inside a Module.
+"""A new op written the way the built-in ones are: a Function subclass with check, forward and
+backward, checked against finite differences with tc.gradcheck, then used inside a Module.
 
 Run: python examples/custom_function.py [--smoke]
 """

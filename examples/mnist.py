@@ -1,4 +1,5 @@
-"""Train the command line's small CNN on MNIST (or Fashion-MNIST) from the four IDX files in a folder.
+"""Train the command line's small CNN on MNIST (or Fashion-MNIST) from the four IDX files in a
+folder.
 
 Get the files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz,
 t10k-labels-idx1-ubyte.gz) from the dataset's home page into DIR, then

@@ -52,7 +52,8 @@ print("dL/dfilter:\n", filt.grad[0, 0].round(4))
 print("dL/dimage:\n", image.grad[0, 0].round(4))
 
 # gradcheck sums fn's output, so hand it the loss alone; it raises AssertionError on a mismatch.
-ok = tc.gradcheck(lambda *inputs: forward(*inputs)[2], image, filt, conv_bias, head_weight, head_bias)
+inputs = (image, filt, conv_bias, head_weight, head_bias)
+ok = tc.gradcheck(lambda *args: forward(*args)[2], *inputs)
 print("gradcheck against finite differences:", "passed" if ok else "failed")
 
 if args.out:

@@ -1,5 +1,6 @@
-"""The command line: --help everywhere, `explain`'s numbers recomputed here from scratch, `train` on tiny data,
-`graph`, `bench`'s discovery, and errors as messages (exit status 2) rather than tracebacks."""
+"""The command line: --help everywhere, `explain`'s numbers recomputed here from scratch, `train` on
+tiny data, `graph`, `bench`'s discovery, and errors as messages (exit status 2) rather than
+tracebacks."""
 
 from __future__ import annotations
 
@@ -149,9 +150,9 @@ def test_graph_rejects_unknown_format(capsys, tmp_path):
 def test_train_on_tiny_mnist_files_writes_everything(capsys, tmp_path):
     write_mnist(tmp_path, n_train=40, n_test=12, gz=True, size=8)
     out_dir = tmp_path / "run"
-    status, out, _ = run(capsys, "train", "--data", "mnist", "--path", str(tmp_path), "--epochs", "2",
-                         "--batch-size", "16", "--optimizer", "sgd", "--lr", "0.05",
-                         "--out", str(out_dir), "--no-progress")
+    status, out, _ = run(capsys, "train", "--data", "mnist", "--path", str(tmp_path),
+                         "--epochs", "2", "--batch-size", "16", "--optimizer", "sgd",
+                         "--lr", "0.05", "--out", str(out_dir), "--no-progress")
     assert status == 0, out
     assert "epoch   2" in out and re.search(r"test accuracy \d\.\d{4} after 2 epochs", out)
     history = json.loads((out_dir / "history.json").read_text())

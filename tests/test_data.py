@@ -1,4 +1,5 @@
-"""tinygrad_conv.data: the digits split, IDX files written here (plain, gzipped, missing, corrupt), batches."""
+"""tinygrad_conv.data: the digits split, IDX files written here (plain, gzipped, missing, corrupt),
+batches."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from tinygrad_conv import data
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
-    """The IDX format written from its definition: 0, 0, type 0x08 (ubyte), ndim, big-endian sizes, data."""
+    """The IDX format written from its definition: 0, 0, type 0x08 (ubyte), ndim, big-endian sizes,
+    data."""
     header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     return header + array.astype(np.uint8).tobytes()
 

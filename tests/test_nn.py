@@ -1,5 +1,6 @@
-"""tinygrad_conv.nn: registration and names, module paths, state dicts (also to and from PyTorch), .npz
-files, default initialisation against PyTorch's, layer outputs and gradients against PyTorch's."""
+"""tinygrad_conv.nn: registration and names, module paths, state dicts (also to and from PyTorch),
+.npz files, default initialisation against PyTorch's, layer outputs and gradients against
+PyTorch's."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from tinygrad_conv import nn
 
 
 def needs(*names):
-    """Skip until the lead has wired these ops (owned by other issues) into tinygrad_conv.functional."""
+    """Skip until the lead has wired these ops (owned by other issues) into
+    tinygrad_conv.functional."""
     missing = [n for n in names if not hasattr(F, n)]
     return pytest.mark.skipif(bool(missing), reason=f"functional lacks {missing} (not wired yet)")
 
@@ -176,7 +178,8 @@ def test_save_and_load_npz(tmp_path):
 def test_default_init_is_pytorchs_bounds_and_spread(make, fan_in):
     nn.init.manual_seed(0)
     layer = make()
-    bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) == U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    bound = 1 / math.sqrt(fan_in)
     w, b = layer.weight.data, layer.bias.data
     assert w.dtype == np.float32 and np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert np.abs(w).max() > 0.98 * bound
@@ -289,7 +292,8 @@ def test_layers_forward_and_grads_match_torch(torch, dtype, backend):
     ref = tnn.Sequential(tnn.Conv2d(2, 3, 3, stride=1, padding="same"), tnn.ReLU(),
                          tnn.AvgPool2d(2, stride=1, padding=1), tnn.MaxPool2d(2),
                          tnn.Conv2d(3, 4, (2, 3), dilation=(2, 1), groups=1, padding=(1, 0)),
-                         tnn.Flatten(), tnn.Linear(4 * 4 * 2, 3)).to(getattr(torch, np.dtype(dtype).name))
+                         tnn.Flatten(), tnn.Linear(4 * 4 * 2, 3))
+    ref = ref.to(getattr(torch, np.dtype(dtype).name))
     ours.load_state_dict(ref.state_dict())
     for p in ours.parameters():
         p.data = p.data.astype(dtype)
@@ -302,6 +306,7 @@ def test_layers_forward_and_grads_match_torch(torch, dtype, backend):
     ref_loss.backward()
     tol = 1e-5 if dtype == np.float32 else 1e-10
     assert loss.item() == pytest.approx(ref_loss.item(), rel=tol, abs=tol)
-    for (name, param), (ref_name, ref_param) in zip(ours.named_parameters(), ref.named_parameters()):
+    pairs = zip(ours.named_parameters(), ref.named_parameters(), strict=True)
+    for (name, param), (ref_name, ref_param) in pairs:
         assert name == ref_name
         np.testing.assert_allclose(param.grad, ref_param.grad.numpy(), rtol=tol * 10, atol=tol)

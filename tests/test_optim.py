@@ -1,5 +1,5 @@
-"""tinygrad_conv.optim: five steps from the same start with the same gradients match torch.optim; hand-worked
-single steps; a parameter without a gradient is left alone; bad arguments."""
+"""tinygrad_conv.optim: five steps from the same start with the same gradients match torch.optim;
+hand-worked single steps; a parameter without a gradient is left alone; bad arguments."""
 
 from __future__ import annotations
 
@@ -34,12 +34,12 @@ def test_five_steps_match_torch(torch, name, kwargs, dtype):
     for step_grads in grads:
         opt.zero_grad()
         ref.zero_grad()
-        for p, t, g in zip(ours, theirs, step_grads):
+        for p, t, g in zip(ours, theirs, step_grads, strict=True):
             p.grad = g.copy()
             t.grad = torch.from_numpy(g.copy())
         opt.step()
         ref.step()
-    for p, t in zip(ours, theirs):
+    for p, t in zip(ours, theirs, strict=True):
         assert p.dtype == dtype
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=0, atol=1e-6)
 
@@ -50,7 +50,8 @@ def test_sgd_momentum_by_hand():
     p.grad = np.array([1.0, -1.0], dtype=np.float32)
     opt.step()  # g = grad + 0.1 p = [1.1, -0.8]; buf = g; p -= 0.5 g
     np.testing.assert_allclose(p.data, [0.45, 2.4], rtol=1e-6)
-    opt.step()  # g = [1 + .045, -1 + .24] = [1.045, -0.76]; buf = 0.5 [1.1, -0.8] + g = [1.595, -1.16]
+    # g = [1 + .045, -1 + .24] = [1.045, -0.76]; buf = 0.5 [1.1, -0.8] + g = [1.595, -1.16]
+    opt.step()
     np.testing.assert_allclose(p.data, [0.45 - 0.7975, 2.4 + 0.58], rtol=1e-6)
 
 

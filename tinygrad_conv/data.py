@@ -1,5 +1,6 @@
-"""Data sets for the examples: scikit-learn's 8x8 digits (shipped with it, no download), MNIST-style IDX files
-from a folder, and a batch iterator. Images come out as float32 (N, 1, H, W) in [0, 1], labels as int64."""
+"""Data sets for the examples: scikit-learn's 8x8 digits (shipped with it, no download), MNIST-style
+IDX files from a folder, and a batch iterator. Images come out as float32 (N, 1, H, W) in [0, 1],
+labels as int64."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ MNIST_FILES = {
 
 
 def load_digits(test_fraction: float = 0.2, seed: int = 0):
-    """(x_train, y_train, x_test, y_test): the 1797 8x8 digits, shuffled with `seed` and split so that
-    ceil(test_fraction * 1797) of them are held out for testing (360 by default)."""
+    """(x_train, y_train, x_test, y_test): the 1797 8x8 digits, shuffled with `seed` and split so
+    that ceil(test_fraction * 1797) of them are held out for testing (360 by default)."""
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
         raise TypeError(f"load_digits: test_fraction must be a float, got {test_fraction!r}")
     if not 0.0 < test_fraction < 1.0:
@@ -46,8 +47,8 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0):
 
 
 def load_mnist(path: str | os.PathLike):
-    """(x_train, y_train, x_test, y_test) from the four IDX files of MNIST or Fashion-MNIST in the folder
-    `path`, each named as in the original distribution, gzipped (.gz) or not."""
+    """(x_train, y_train, x_test, y_test) from the four IDX files of MNIST or Fashion-MNIST in the
+    folder `path`, each named as in the original distribution, gzipped (.gz) or not."""
     if not os.path.isdir(path):
         raise FileNotFoundError(f"load_mnist: no such folder: {os.fspath(path)!r}")
     out = {key: read_idx(_find(path, stem)) for key, stem in MNIST_FILES.items()}
@@ -56,8 +57,8 @@ def load_mnist(path: str | os.PathLike):
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
             raise ValueError(
                 f"load_mnist: {MNIST_FILES['x_' + split]} holds shape {images.shape} but "
-                f"{MNIST_FILES['y_' + split]} holds shape {labels.shape}; expected (N, H, W) images "
-                f"and N labels")
+                f"{MNIST_FILES['y_' + split]} holds shape {labels.shape}; expected (N, H, W) "
+                f"images and N labels")
     return tuple(
         (out[key].astype(np.float32) / 255.0)[:, None] if key.startswith("x")
         else out[key].astype(np.int64)
@@ -76,7 +77,8 @@ _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f
 
 
 def read_idx(filename: str | os.PathLike) -> np.ndarray:
-    """One IDX file (gzipped if its name ends in .gz): magic 0 0 type ndim, ndim big-endian sizes, data."""
+    """One IDX file (gzipped if its name ends in .gz): magic 0 0 type ndim, ndim big-endian sizes,
+    data."""
     try:
         opener = gzip.open if os.fspath(filename).endswith(".gz") else open
         with opener(filename, "rb") as f:
@@ -96,15 +98,16 @@ def read_idx(filename: str | os.PathLike) -> np.ndarray:
     dtype = np.dtype(_IDX_TYPES[raw[2]])
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
-        raise ValueError(f"read_idx: {os.fspath(filename)!r} should hold {expected} bytes of data for "
-                         f"shape {shape}, found {len(raw) - header} (truncated or corrupt)")
+        raise ValueError(f"read_idx: {os.fspath(filename)!r} should hold {expected} bytes of "
+                         f"data for shape {shape}, found {len(raw) - header} (truncated or "
+                         f"corrupt)")
     return np.frombuffer(raw, dtype, offset=header).reshape(shape)
 
 
 def batches(x: Any, y: Any, batch_size: int, shuffle: bool = True,
             seed: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(x, y) pairs of up to batch_size rows; the last batch may be smaller. shuffle draws a new order
-    each time the iterator is made (from `seed` when given)."""
+    """(x, y) pairs of up to batch_size rows; the last batch may be smaller. shuffle draws a new
+    order each time the iterator is made (from `seed` when given)."""
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"batches: x and y must have the same length, got {len(x)} and {len(y)}")

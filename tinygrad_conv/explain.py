@@ -1,6 +1,6 @@
-"""`tinygrad-conv explain`: the seed example (a 5x5 image, a 3x3 filter, ReLU, a two-class linear head,
-cross-entropy) worked through forward and backward, every number printed and said in words, and every
-gradient checked against finite differences."""
+"""`tinygrad-conv explain`: the seed example (a 5x5 image, a 3x3 filter, ReLU, a two-class linear
+head, cross-entropy) worked through forward and backward, every number printed and said in words,
+and every gradient checked against finite differences."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ IMAGE = np.array([[1, 2, 0, 1, 3],
                   [0, 1, 0, 2, 1]], dtype=np.float64)
 FILTER = np.array([[1, 0, -1],
                    [1, 0, -1],
-                   [1, 0, -1]], dtype=np.float64)  # responds to bright-on-the-left, dark-on-the-right
-CONV_BIAS = 0.5  # keeps every conv output off ReLU's kink at 0, where finite differences would mislead
+                   [1, 0, -1]], dtype=np.float64)  # bright on the left, dark on the right
+CONV_BIAS = 0.5  # keeps every conv output off ReLU's kink at 0, where finite differences mislead
 HEAD_WEIGHT = np.array([[0.1, -0.2, 0.0, 0.3, 0.1, -0.1, 0.2, 0.0, -0.3],
                         [-0.1, 0.2, 0.1, 0.0, -0.2, 0.3, -0.1, 0.1, 0.2]])
 HEAD_BIAS = np.array([0.0, 0.1])
@@ -49,13 +49,15 @@ def grid(array: np.ndarray, indent: str = "    ") -> str:
 
 
 def products(window: np.ndarray, kernel: np.ndarray) -> str:
-    terms = [f"{a:g}*({b:g})" if b < 0 else f"{a:g}*{b:g}" for a, b in zip(window.ravel(), kernel.ravel())]
+    pairs = zip(window.ravel(), kernel.ravel(), strict=True)
+    terms = [f"{a:g}*({b:g})" if b < 0 else f"{a:g}*{b:g}" for a, b in pairs]
     total = float((window * kernel).sum())
     return " + ".join(terms) + f" = {total:g}; plus the bias {CONV_BIAS:g}: {total + CONV_BIAS:g}"
 
 
 def finite_difference(f: Callable[[], float], array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """d f / d array[i] ~ (f(array[i] + eps) - f(array[i] - eps)) / (2 eps), one element at a time."""
+    """d f / d array[i] ~ (f(array[i] + eps) - f(array[i] - eps)) / (2 eps), one element at a
+    time."""
     grad = np.zeros_like(array)
     for i in np.ndindex(array.shape):
         keep = array[i]
@@ -70,7 +72,8 @@ def finite_difference(f: Callable[[], float], array: np.ndarray, eps: float = 1e
 
 def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     """Print the walkthrough; return the example's tensors after backward."""
-    say("THE SEED EXAMPLE: a 5x5 grey image, one 3x3 filter, ReLU, a 2-class linear head, cross-entropy.\n")
+    say("THE SEED EXAMPLE: a 5x5 grey image, one 3x3 filter, ReLU, a 2-class linear head, "
+        "cross-entropy.\n")
     say("image (5x5), brightness of each pixel:")
     say(grid(IMAGE))
     say("filter (3x3): +1 on the left column, -1 on the right: it measures 'left minus right'.")
@@ -78,10 +81,12 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say(f"conv bias: {CONV_BIAS:g}, added to every output cell.")
 
     say("\n1. FORWARD: cross-correlation (what conv2d computes; no flipping of the filter)")
-    say("Slide the filter over the image; at each position multiply the nine overlapping pairs, add them")
+    say("Slide the filter over the image; at each position multiply the nine overlapping pairs, "
+        "add them")
     say("up, and add the bias.")
     say("Output cell (i, j) covers image rows i..i+2 and columns j..j+2.")
-    say("\nvalid padding: the filter stays inside the image, so the output is (5-3+1) x (5-3+1) = 3x3:")
+    say("\nvalid padding: the filter stays inside the image, so the output is (5-3+1) x (5-3+1) = "
+        "3x3:")
     t = seed_example()
     conv = t["conv"].data[0, 0]
     say("valid cross-correlation (3x3):")
@@ -102,7 +107,8 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
 
     strided = F.conv2d(t["image"].detach(), t["filter"].detach(), t["conv_bias"].detach(),
                        stride=2).data[0, 0]
-    say("\nstride 2: the filter jumps two pixels at a time, so only windows at rows/columns 0 and 2 remain:")
+    say("\nstride 2: the filter jumps two pixels at a time, so only windows at rows/columns 0 and "
+        "2 remain:")
     say("stride-2 cross-correlation (2x2):")
     say(grid(strided))
     say("these are cells (0, 0), (0, 2), (2, 0), (2, 2) of the valid output.")
@@ -113,7 +119,8 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     dead = int((conv <= 0).sum())
     say(f"{dead} of the 9 cells were <= 0 and are now 0; no gradient will flow back through them.")
 
-    say("\n3. LINEAR HEAD: flatten the 3x3 to 9 numbers h, then logit_k = sum_i W[k, i] * h[i] + b[k].")
+    say("\n3. LINEAR HEAD: flatten the 3x3 to 9 numbers h, then logit_k = sum_i W[k, i] * h[i] + "
+        "b[k].")
     say("head weight W (2x9):")
     say(grid(HEAD_WEIGHT))
     say("head bias b:")
@@ -122,8 +129,10 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say("logits (one score per class):")
     say(grid(logits))
 
-    say(f"\n4. CROSS-ENTROPY with the true class {TARGET}: softmax turns the scores into probabilities")
-    say("p_k = exp(logit_k) / sum_j exp(logit_j), and the loss is -log p_target: small when the model")
+    say(f"\n4. CROSS-ENTROPY with the true class {TARGET}: softmax turns the scores into "
+        "probabilities")
+    say("p_k = exp(logit_k) / sum_j exp(logit_j), and the loss is -log p_target: small when the "
+        "model")
     say("puts its probability on the right class.")
     probs = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
     say("probabilities:")
@@ -136,7 +145,8 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say("dL/dlogits = p - onehot(target): push the true class's score up, the other one down.")
     say("dL/dlogits:")
     say(grid(t["logits"].grad[0]))
-    say("dL/dW[k, i] = dL/dlogit_k * h[i] (each weight's blame is its input times the error); dL/db = dL/dlogits.")
+    say("dL/dW[k, i] = dL/dlogit_k * h[i] (each weight's blame is its input times the error); "
+        "dL/db = dL/dlogits.")
     say("dL/dW (2x9):")
     say(grid(t["head_weight"].grad))
     say("dL/dh[i] = sum_k W[k, i] * dL/dlogit_k, then ReLU passes it only where its input was > 0.")
@@ -146,13 +156,17 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say("every output cell that used this filter weight adds (its gradient) x (the pixel it saw).")
     say("dL/dfilter (3x3):")
     say(grid(t["filter"].grad[0, 0]))
-    say("dL/dimage[r, c] = sum over the windows covering pixel (r, c) of dL/dconv[i, j] * filter[r-i, c-j]:")
-    say("each pixel collects the gradient of every output it fed, weighted by the filter tap that met it.")
+    say("dL/dimage[r, c] = sum over the windows covering pixel (r, c) of dL/dconv[i, j] * "
+        "filter[r-i, c-j]:")
+    say("each pixel collects the gradient of every output it fed, weighted by the filter tap that "
+        "met it.")
     say("dL/dimage (5x5):")
     say(grid(t["image"].grad[0, 0]))
-    say(f"dL/dconv_bias = the sum of dL/dconv = {t['conv_bias'].grad[0]:.4f} (the bias is added to every cell).")
+    say(f"dL/dconv_bias = the sum of dL/dconv = {t['conv_bias'].grad[0]:.4f} (the bias is added to "
+        "every cell).")
 
-    say("\n6. CHECK: nudge each number by +-1e-6, rerun the forward pass, and compare the change in the loss")
+    say("\n6. CHECK: nudge each number by +-1e-6, rerun the forward pass, and compare the change "
+        "in the loss")
     say("with the gradient above (central finite differences).")
     keys = ("image", "filter", "conv_bias", "head_weight", "head_bias")
 
@@ -167,8 +181,8 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     return t
 
 
-def seed_example_loss(image: np.ndarray, filt: np.ndarray, conv_bias: np.ndarray, weight: np.ndarray,
-                      bias: np.ndarray) -> float:
+def seed_example_loss(image: np.ndarray, filt: np.ndarray, conv_bias: np.ndarray,
+                      weight: np.ndarray, bias: np.ndarray) -> float:
     """The forward pass alone, on arrays, for the finite-difference check."""
     out = F.conv2d(Tensor(image), Tensor(filt), Tensor(conv_bias))
     logits = F.relu(out).reshape(1, 9) @ Tensor(weight).T + Tensor(bias)

@@ -1,8 +1,8 @@
-"""Optimizers with PyTorch's update rules: the same start and the same gradients give the same parameters.
+"""Optimizers with PyTorch's update rules: the same start and the same gradients give the same
+parameters.
 
-Each step updates `param.data` in place (its dtype kept); a parameter whose .grad is None is left alone,
-and so is its state.
-"""
+Each step updates `param.data` in place (its dtype kept); a parameter whose .grad is None is left
+alone, and so is its state."""
 
 from __future__ import annotations
 
@@ -36,9 +36,11 @@ class Optimizer:
             raise ValueError(f"{owner}: params is an empty list; pass model.parameters()")
         for i, param in enumerate(self.params):
             if not isinstance(param, Tensor):
-                raise TypeError(f"{owner}: params[{i}] must be a Tensor, got {type(param).__name__}")
+                raise TypeError(f"{owner}: params[{i}] must be a Tensor, got "
+                                f"{type(param).__name__}")
             if not param.requires_grad:
-                raise ValueError(f"{owner}: params[{i}] does not require grad, so it can't be trained")
+                raise ValueError(f"{owner}: params[{i}] does not require grad, so it can't be "
+                                 f"trained")
         self.state: dict[int, dict[str, Any]] = {}
 
     def zero_grad(self) -> None:

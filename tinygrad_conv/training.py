@@ -16,9 +16,11 @@ from .tensor import Tensor
 
 
 class SmallCNN(nn.Module):
-    """conv(1->c1, 3x3, pad 1) - relu - maxpool 2 - conv(c1->c2, 3x3, pad 1) - relu - maxpool 2 - linear."""
+    """conv(1->c1, 3x3, pad 1) - relu - maxpool 2 - conv(c1->c2, 3x3, pad 1) - relu - maxpool 2 -
+    linear."""
 
-    def __init__(self, image_size: int = 8, channels: tuple[int, int] = (16, 32), n_classes: int = 10):
+    def __init__(self, image_size: int = 8, channels: tuple[int, int] = (16, 32),
+                 n_classes: int = 10):
         super().__init__()
         c1, c2 = channels
         self.features = nn.Sequential(
@@ -57,9 +59,9 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray,
 def fit(model: nn.Module, optimizer: optim.Optimizer, data: tuple, epochs: int, batch_size: int,
         seed: int = 0, cosine: bool = False, wrap: Callable | None = None,
         report: Callable[[dict], None] | None = None) -> list[dict]:
-    """Train for `epochs`; after each, record train loss/accuracy (running, over the epoch's batches)
-    and test loss/accuracy. cosine: epoch e (from 1) uses lr * (1 + cos(pi (e - 1) / epochs)) / 2.
-    `wrap(iterable, total, desc)` may add a progress bar."""
+    """Train for `epochs`; after each, record train loss/accuracy (running, over the epoch's
+    batches) and test loss/accuracy. cosine: epoch e (from 1) uses lr * (1 + cos(pi (e - 1) /
+    epochs)) / 2. `wrap(iterable, total, desc)` may add a progress bar."""
     base_lr = optimizer.lr
     x_train, y_train, x_test, y_test = data
     loss_fn = nn.CrossEntropyLoss()
@@ -83,7 +85,8 @@ def fit(model: nn.Module, optimizer: optim.Optimizer, data: tuple, epochs: int, 
             loss_sum += loss.item() * len(yb)
             correct += int((logits.data.argmax(axis=1) == yb).sum())
         test_loss, test_acc = evaluate(model, x_test, y_test)
-        record = {"epoch": epoch, "lr": optimizer.lr, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+        record = {"epoch": epoch, "lr": optimizer.lr,
+                  "train_loss": loss_sum / seen, "train_acc": correct / seen,
                   "test_loss": test_loss, "test_acc": test_acc,
                   "seconds": time.perf_counter() - start}
         history.append(record)
@@ -93,7 +96,8 @@ def fit(model: nn.Module, optimizer: optim.Optimizer, data: tuple, epochs: int, 
 
 
 def plot_history(history: list[dict], path: str) -> None:
-    """Loss and accuracy per epoch, train and test, as a PNG (matplotlib's Agg backend, no display)."""
+    """Loss and accuracy per epoch, train and test, as a PNG (matplotlib's Agg backend: no
+    display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -1,5 +1,6 @@
 """Layers and models with PyTorch's names: Module, Parameter, Conv2d, Linear, ReLU, pools, Flatten,
-Sequential, CrossEntropyLoss. Weights go to and from .npz files with Module.save(path) / Module.load(path)."""
+Sequential, CrossEntropyLoss. Weights go to and from .npz files with Module.save(path) /
+Module.load(path)."""
 
 from . import init
 from .layers import (

@@ -1,4 +1,5 @@
-"""The layers, with PyTorch's constructor arguments, parameter names, shapes and default initialisation."""
+"""The layers, with PyTorch's constructor arguments, parameter names, shapes and default
+initialisation."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ def _padding(layer: str, padding: Any, stride: tuple[int, int]) -> Any:
 
 
 class Conv2d(Module):
-    """y = conv2d(x, weight, bias): weight (out_channels, in_channels/groups, kH, kW), bias (out_channels,)."""
+    """y = conv2d(x, weight, bias): weight (out_channels, in_channels/groups, kH, kW), bias
+    (out_channels,)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
@@ -40,8 +42,8 @@ class Conv2d(Module):
         self.dilation = as_pair("Conv2d", "dilation", dilation)
         self.groups = as_int("Conv2d", "groups", groups, minimum=1)
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) "
-                             f"must both be divisible by groups ({groups})")
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must both be divisible by groups ({groups})")
         if not isinstance(bias, bool):
             raise TypeError(f"Conv2d: bias must be a bool, got {bias!r}")
         shape = (out_channels, in_channels // groups, *self.kernel_size)
@@ -105,7 +107,7 @@ class _Pool2d(Module):
         self.kernel_size = as_pair(layer, "kernel_size", kernel_size)
         self.stride = self.kernel_size if stride is None else as_pair(layer, "stride", stride)
         self.padding = as_pair(layer, "padding", padding, minimum=0)
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
             raise ValueError(f"{layer}: padding {self.padding} must be at most half of kernel_size "
                              f"{self.kernel_size}")
 
@@ -177,7 +179,8 @@ class Sequential(Module):
 
 
 class CrossEntropyLoss(Module):
-    """loss = cross_entropy(logits, target): log-softmax, then the target's negative log-probability."""
+    """loss = cross_entropy(logits, target): log-softmax, then the target's negative
+    log-probability."""
 
     def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0):
         super().__init__()

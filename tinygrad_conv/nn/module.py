@@ -1,6 +1,6 @@
 """Module and Parameter, as in PyTorch: parameters and submodules register themselves by attribute
-assignment, so every module knows its name in the model ("features.0") and its state dict uses PyTorch's
-keys ("features.0.weight")."""
+assignment, so every module knows its name in the model ("features.0") and its state dict uses
+PyTorch's keys ("features.0.weight")."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ class Parameter(Tensor):
 
 
 class Module:
-    """Base class of every layer and model: subclasses set attributes in __init__ and define forward."""
+    """Base class of every layer and model: subclasses set attributes in __init__ and define
+    forward."""
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -58,7 +59,7 @@ class Module:
         self._modules.pop(name, None)
         object.__delattr__(self, name)
 
-    # --- calling --------------------------------------------------------------------------------
+    # --- calling ----------------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
@@ -77,7 +78,7 @@ class Module:
                 if param is not None and param.name is None:
                     param.name = f"{path}.{name}" if path else name
 
-    # --- walking the tree -----------------------------------------------------------------------
+    # --- walking the tree -------------------------------------------------------------------------
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and every submodule, depth first, with its dotted path ("" for this one)."""
         seen: set[int] = set()
@@ -132,10 +133,12 @@ class Module:
         """name -> a copy of the parameter's array, with PyTorch's names."""
         return {name: param.data.copy() for name, param in self.named_parameters()}
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy arrays (NumPy arrays, Tensors, torch tensors, nested lists) into the parameters, keeping
-        their dtypes. Everything is checked before anything is written. strict=False skips missing and
-        unexpected keys; either way the (missing_keys, unexpected_keys) are returned, as in PyTorch."""
+    def load_state_dict(self, state_dict: Mapping[str, Any],
+                        strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays (NumPy arrays, Tensors, torch tensors, nested lists) into the parameters,
+        keeping their dtypes. Everything is checked before anything is written. strict=False skips
+        missing and unexpected keys; either way the (missing_keys, unexpected_keys) are returned, as
+        in PyTorch."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: state_dict must be a mapping of name -> array, got "
                             f"{type(state_dict).__name__}")
@@ -144,8 +147,8 @@ class Module:
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             raise ValueError(
-                f"load_state_dict: state_dict keys do not match {type(self).__name__}: missing {missing}, "
-                f"unexpected {unexpected}")
+                f"load_state_dict: state_dict keys do not match {type(self).__name__}: "
+                f"missing {missing}, unexpected {unexpected}")
         arrays = {}
         for name, param in own.items():
             if name not in state_dict:
@@ -164,18 +167,20 @@ class Module:
         np.savez(path, **self.state_dict())
 
     def load(self, path: str | os.PathLike) -> Module:
-        """Read an .npz file written by save() (or np.savez of a PyTorch state dict) into this model."""
+        """Read an .npz file written by save() (or np.savez of a PyTorch state dict) into this
+        model."""
         if not os.path.isfile(path):
             raise FileNotFoundError(f"load: no such file: {os.fspath(path)!r}")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 state = {key: archive[key] for key in archive.files}
         except (OSError, ValueError) as err:
-            raise ValueError(f"load: {os.fspath(path)!r} is not a readable .npz file ({err})") from err
+            raise ValueError(f"load: {os.fspath(path)!r} is not a readable .npz file "
+                             f"({err})") from err
         self.load_state_dict(state)
         return self
 
-    # --- display ------------------------------------------------------------------------------------
+    # --- display ----------------------------------------------------------------------------------
     def extra_repr(self) -> str:
         return ""
 
