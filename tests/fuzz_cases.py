@@ -1220,6 +1220,52 @@ def gen_optim(rng, variant):
     return case
 
 
+def gen_anomaly(rng, variant):
+    """detect_anomaly: NaN/Inf in an op's forward output, or in a gradient in backward, raises
+    RuntimeError naming the op and the phase; nothing is written into .grad."""
+    import tinygrad_conv as tc
+
+    choices = ["relu", "exp", "log", "matmul", "tanh"] + [
+        name for name in ("conv2d", "max_pool2d", "cross_entropy") if hasattr(tc, name)
+    ]
+    op = str(rng.choice(choices))
+    phase = "forward" if variant % 2 == 0 else "backward"
+    dt = dtype_of(rng)
+    x = farr(rng, (2, 3, 4, 4) if op in ("conv2d", "max_pool2d") else (3, 4), dt)
+    if phase == "forward":
+        x.reshape(-1)[int(rng.integers(x.size))] = rng.choice([np.nan, np.inf, -np.inf])
+        if op in ("relu", "max_pool2d"):
+            x.reshape(-1)[:] = np.nan  # relu(-inf) = 0 would hide a lone -inf
+        if op == "exp":
+            x.reshape(-1)[0] = np.nan
+    other = {"conv2d": farr(rng, (2, 3, 3, 3), dt), "matmul": farr(rng, (4, 2), dt)}.get(op)
+
+    def call(tc, x, other=None):
+        with tc.detect_anomaly():
+            if op == "conv2d":
+                y = tc.conv2d(x, other)
+            elif op == "matmul":
+                y = x @ other
+            elif op == "max_pool2d":
+                y = tc.max_pool2d(x, 2)
+            elif op == "cross_entropy":
+                y = tc.cross_entropy(x, np.zeros(3, np.int64), reduction="none")
+            else:
+                y = getattr(x, op)()
+            if phase == "backward":
+                grad = np.ones(y.shape, y.dtype)
+                grad.reshape(-1)[0] = np.nan
+                y.backward(grad)
+        return y
+
+    args = [Arg(x, old_grad=rng.random() < 0.5)] + ([Arg(other)] if other is not None else [])
+    case = Case("anomaly", args, {}, call, None, desc=f"detect_anomaly {op} {phase} {dt}")
+    case.error = (op,)
+    case.extra["must_contain"] = (op, phase)
+    case.extra["kernels_before_error_ok"] = True  # an anomaly is seen in what a kernel computed
+    return case
+
+
 def gen_segfault(rng, variant):
     """Not an op: kills its process the way a kernel's bad write would (tests the harness)."""
     import ctypes
@@ -1246,6 +1292,7 @@ GENERATORS: dict[str, Callable] = {
     "cross_entropy": gen_cross_entropy,
     "nn": gen_layer,
     "optim": gen_optim,
+    "anomaly": gen_anomaly,
     "_segfault": gen_segfault,
 }
 NEEDS = {
@@ -1429,7 +1476,10 @@ def run_case(tc, torch, op, variant, seed) -> dict:
                 )
                 return result
         except ALLOWED_ERRORS as err:
-            if not names_argument(str(err), fragments):
+            required = case.extra.get("must_contain", ())
+            if not names_argument(str(err), fragments) or not all(
+                names_argument(str(err), (word,)) for word in required
+            ):
                 result.update(
                     status="bad_error",
                     detail=f"{backend}: {type(err).__name__}: {err} (expected one of {fragments})",
@@ -1438,7 +1488,7 @@ def run_case(tc, torch, op, variant, seed) -> dict:
             if snapshot(objs, leaves) != before:
                 result.update(status="changed", detail=f"{backend}: inputs changed after {err}")
                 return result
-            if KERNEL_CALLS[0]:
+            if KERNEL_CALLS[0] and not case.extra.get("kernels_before_error_ok"):
                 result.update(
                     status="late_error",
                     detail=f"{backend}: {type(err).__name__}: {err} "
