@@ -164,6 +164,8 @@ def test_save_and_load_npz(tmp_path):
         np.testing.assert_array_equal(other.state_dict()[key], value)
     with pytest.raises(FileNotFoundError, match="missing.npz"):
         other.load(tmp_path / "missing.npz")
+    assert model.save(tmp_path / "plain") == str(tmp_path / "plain.npz")  # as np.savez names it
+    other.load(tmp_path / "plain")
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip file")
     with pytest.raises(ValueError, match="bad.npz"):
@@ -310,3 +312,12 @@ def test_layers_forward_and_grads_match_torch(torch, dtype, backend):
     for (name, param), (ref_name, ref_param) in pairs:
         assert name == ref_name
         np.testing.assert_allclose(param.grad, ref_param.grad.numpy(), rtol=tol * 10, atol=tol)
+
+
+def test_submodule_before_super_init_is_a_clear_error():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(2, 2)
+
+    with pytest.raises(AttributeError, match=r"super\(\)\.__init__\(\) before"):
+        Broken()

@@ -44,8 +44,11 @@ class Module:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(
-                f"{type(self).__name__}: call super().__init__() before assigning attributes")
+            if isinstance(value, (Parameter, Module)):
+                raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
+                                     f"assigning parameters or submodules")
+            object.__setattr__(self, name, value)
+            return
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
@@ -162,20 +165,28 @@ class Module:
             own[name].data[...] = array
         return IncompatibleKeys(missing, unexpected)
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write state_dict() to an .npz file (np.savez; the keys are the parameter names)."""
+    def save(self, path: str | os.PathLike) -> str:
+        """Write state_dict() to an .npz file (np.savez; the keys are the parameter names); ".npz"
+        is added to a name without it, as np.savez does. Returns the file's name."""
+        path = os.fspath(path)
+        if not path.endswith(".npz"):
+            path += ".npz"
         np.savez(path, **self.state_dict())
+        return path
 
     def load(self, path: str | os.PathLike) -> Module:
         """Read an .npz file written by save() (or np.savez of a PyTorch state dict) into this
         model."""
+        path = os.fspath(path)
+        if not os.path.isfile(path) and os.path.isfile(path + ".npz"):
+            path += ".npz"
         if not os.path.isfile(path):
-            raise FileNotFoundError(f"load: no such file: {os.fspath(path)!r}")
+            raise FileNotFoundError(f"load: no such file: {path!r}")
         try:
             with np.load(path, allow_pickle=False) as archive:
                 state = {key: archive[key] for key in archive.files}
         except (OSError, ValueError) as err:
-            raise ValueError(f"load: {os.fspath(path)!r} is not a readable .npz file "
+            raise ValueError(f"load: {path!r} is not a readable .npz file "
                              f"({err})") from err
         self.load_state_dict(state)
         return self
