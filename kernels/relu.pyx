@@ -11,10 +11,10 @@ from cython.parallel cimport prange
 def relu_forward(const floating[::1] x,   # IN
                  floating[::1] out,       # OUT
                  int num_threads=1):
-    """out = max(x, 0)"""
+    """out = max(x, 0); NaN stays NaN, as in PyTorch (hence `<= 0` rather than `> 0`)."""
     cdef Py_ssize_t i, n = x.shape[0]
     for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
-        out[i] = x[i] if x[i] > 0 else 0
+        out[i] = 0 if x[i] <= 0 else x[i]
     return None
 
 
@@ -22,8 +22,8 @@ def relu_backward(const floating[::1] x,         # IN: the forward input
                   const floating[::1] grad_out,  # IN
                   floating[::1] grad_x,          # OUT
                   int num_threads=1):
-    """grad_x = grad_out * (x > 0); the gradient at exactly 0 is 0, as in PyTorch."""
+    """grad_x = grad_out where x > 0 (or x is NaN), else 0; 0 at exactly 0, as in PyTorch."""
     cdef Py_ssize_t i, n = x.shape[0]
     for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
-        grad_x[i] = grad_out[i] if x[i] > 0 else 0
+        grad_x[i] = 0 if x[i] <= 0 else grad_out[i]
     return None

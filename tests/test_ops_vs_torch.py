@@ -247,20 +247,10 @@ def test_zero_dim_vs_torch(backend, dtype, tc_fn, torch_fn):
     check_vs_torch(tc_fn, torch_fn, [()], dtype)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="relu on a 0-d tensor returns shape (1,): activation.py's "
-    "ReLU.forward uses np.ascontiguousarray, which turns 0-d arrays into 1-d ones",
-)
 def test_relu_0d_vs_torch(backend):
     check_vs_torch(lambda a: a.relu(), torch.relu, [()], np.float64, "nonzero")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="softmax/log_softmax reject axis -1 of a 0-d tensor, which "
-    "PyTorch accepts (softmax 1.0, log_softmax 0.0): activation.py's _check_axis",
-)
 @pytest.mark.parametrize("op", ["softmax", "log_softmax"])
 def test_softmax_0d_vs_torch(op):
     check_vs_torch(
@@ -299,7 +289,6 @@ UNARY = {
 
 @given(shape=shapes(), op=st.sampled_from(sorted(UNARY)), dtype=dtypes, seed=seeds())
 def test_unary_vs_torch(shape, op, dtype, seed):
-    assume(not (op == "relu" and shape == ()))  # a known bug: see test_relu_0d_vs_torch
     tc_fn, torch_fn, kind = UNARY[op]
     check_vs_torch(tc_fn, torch_fn, [shape], dtype, kind, seed)
 

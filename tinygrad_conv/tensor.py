@@ -47,7 +47,7 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(value, (int, float, bool)) and like is not None:
         return Tensor._make(np.asarray(value, dtype=like.dtype), False, None)
     if isinstance(value, np.ndarray) and value.dtype in _ALLOWED:
-        return Tensor._make(value, False, None)
+        return Tensor._make(value.copy(), False, None)  # the graph must not see later edits
     return Tensor(value)
 
 

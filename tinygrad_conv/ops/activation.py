@@ -18,7 +18,7 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: Context, x):
-        x = np.ascontiguousarray(x)  # the kernel trusts a flat, contiguous buffer
+        x = np.ascontiguousarray(x).reshape(x.shape)  # the kernel trusts a flat, contiguous buffer
         out = np.empty_like(x)
         kernels().relu_forward(x.reshape(-1), out.reshape(-1), num_threads(x.size))
         ctx.save_for_backward(x)
@@ -67,9 +67,10 @@ class Sigmoid(Function):
 def _check_axis(op: str, x: np.ndarray, axis) -> dict:
     if not is_int(axis):
         raise TypeError(f"{op}: axis must be an int, got {axis!r}")
-    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1) or x.ndim == 0:
+    if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
         raise ValueError(f"{op}: axis {axis} is out of range for a {x.ndim}-D tensor")
-    return {"axis": int(axis) % x.ndim}
+    # A 0-d tensor is a softmax over one value (PyTorch accepts axis 0 or -1 there).
+    return {"axis": int(axis) % x.ndim if x.ndim else None}
 
 
 class Softmax(Function):
@@ -81,6 +82,9 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx: Context, x, axis):
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            return x.copy()
         shifted = np.exp(x - x.max(axis=axis, keepdims=True))  # the shift avoids overflow
         out = shifted / shifted.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
@@ -103,6 +107,9 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx: Context, x, axis):
+        if x.size == 0:
+            ctx.save_for_backward(x)
+            return x.copy()
         shifted = x - x.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
