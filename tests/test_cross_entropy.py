@@ -126,6 +126,14 @@ def test_public_names_and_method(backend):
     assert x.cross_entropy(target, reduction="sum", label_smoothing=0.2).item() == expected
 
 
+def test_kernel_and_twin_share_signatures():
+    import inspect
+
+    for name in ("cross_entropy_forward", "cross_entropy_backward"):
+        ours, theirs = inspect.signature(getattr(cy, name)), inspect.signature(getattr(twin, name))
+        assert list(ours.parameters) == list(theirs.parameters), name
+
+
 def test_empty_batch_like_torch(backend):
     x = Tensor(np.zeros((0, 3)), requires_grad=True)
     assert np.isnan(cross_entropy(x, []).item())  # PyTorch: the mean of no losses is NaN

@@ -101,9 +101,19 @@ def test_kernels_and_twins_share_signatures():
 
     for name in ("max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward",
                  "avg_pool2d_backward"):
-        assert callable(getattr(cy, name))
-        params = list(inspect.signature(getattr(twin, name)).parameters)
-        assert params[-1] == "num_threads"
+        ours, theirs = inspect.signature(getattr(cy, name)), inspect.signature(getattr(twin, name))
+        assert list(ours.parameters) == list(theirs.parameters), name
+
+
+def test_public_names_and_methods(backend):
+    from tinygrad_conv import functional
+
+    x = Tensor(np.random.default_rng(0).standard_normal((1, 2, 5, 5)), dtype=np.float64)
+    for name, fn in (("max_pool2d", max_pool2d), ("avg_pool2d", avg_pool2d)):
+        expected = fn(x, 3, 2, 1).data
+        for other in (getattr(tc, name), getattr(functional, name)):
+            np.testing.assert_array_equal(other(x, 3, stride=2, padding=1).data, expected)
+        np.testing.assert_array_equal(getattr(x, name)(3, 2, 1).data, expected)
 
 
 def test_max_pool_nan_and_inf_like_torch_rules():
