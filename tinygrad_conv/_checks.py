@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+INT_LIMIT = 2**31 - 1  # sizes, strides and paddings reach the kernels as C ints
 
 
 def is_int(value: Any) -> bool:
@@ -21,16 +22,17 @@ def as_pair(op: str, name: str, value: Any, minimum: int = 1) -> tuple[int, int]
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(items) != 2 or not all(is_int(v) for v in items):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in items):
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    if any(v < minimum or v > INT_LIMIT for v in items):
+        raise ValueError(f"{op}: {name} must be >= {minimum} and <= {INT_LIMIT}, got {value!r}")
     return int(items[0]), int(items[1])
 
 
 def as_int(op: str, name: str, value: Any, minimum: int | None = None) -> int:
     if not is_int(value):
         raise TypeError(f"{op}: {name} must be an int, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+    if (minimum is not None and value < minimum) or abs(value) > INT_LIMIT:
+        low = "" if minimum is None else f" >= {minimum} and"
+        raise ValueError(f"{op}: {name} must be{low} <= {INT_LIMIT}, got {value!r}")
     return int(value)
 
 

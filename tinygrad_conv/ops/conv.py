@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import kernels
-from .._checks import as_int, as_pair, check_float, check_ndim, check_same_dtype
+from .._checks import INT_LIMIT, as_int, as_pair, check_float, check_ndim, check_same_dtype
 from ..autograd import Context, Function
 
 # Backward turns the columns' gradient into the image's gradient in slices of about this many bytes,
@@ -24,7 +24,7 @@ KERNEL_THREADS = 1
 
 
 def _pair(name: str, value: Any, minimum: int) -> tuple[int, int]:
-    if type(value) is int and value >= minimum:  # the common case, without the generic checks
+    if type(value) is int and minimum <= value <= INT_LIMIT:  # the common case, checked cheaply
         return value, value
     return as_pair("conv2d", name, value, minimum)
 
@@ -99,7 +99,7 @@ class Conv2d(Function):
         check_same_dtype("conv2d", x=x, weight=weight, bias=bias)
         stride, dilation = _pair("stride", stride, 1), _pair("dilation", dilation, 1)
         groups = (
-            groups if type(groups) is int and groups >= 1 else as_int("conv2d", "groups", groups, 1)
+            groups if type(groups) is int and 1 <= groups <= INT_LIMIT else as_int("conv2d", "groups", groups, 1)
         )
         (n, c, h, w), (c_out, c_per_group, kh, kw) = x.shape, weight.shape
         if kh < 1 or kw < 1 or c_out < 1:
