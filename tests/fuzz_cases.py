@@ -197,6 +197,7 @@ def gen_binary(name):
         scalar = None
         if rng.random() < 0.15:
             scalar = float(rng.uniform(0.5, 2.0))
+            args[0] = Arg(a, layout="c")  # a Tensor, so that `x op scalar` is tinygrad_conv's
 
         def call(tc, x, y, scalar=None):
             if scalar is not None:
@@ -603,9 +604,9 @@ def gen_softmax(name):
         case.maybe_error = None
         if 0 in shape:
             case.args = [Arg(farr(rng, (2, 3), dt))]
-        if kind == "zero_d":
+        if kind == "zero_d":  # a 0-d tensor has axes 0 and -1 (PyTorch), not 1
             case.args = [Arg(farr(rng, (), dt))]
-            case.params["axis"] = 0
+            case.params["axis"] = 1
         else:
             case.params["axis"] = value
         case.error = ("axis",)
@@ -702,7 +703,7 @@ def gen_backward(rng, variant):
                 z = x * 2.0
             z.backward(g)
         else:
-            y.backward(tc.Tensor(np.ones(3)))
+            y.backward(tc.Tensor(np.ones(y.size + 1)))
         return y
 
     def torch_call(torch, F, x, mode=mode, g=g):
@@ -1233,11 +1234,7 @@ def gen_anomaly(rng, variant):
     dt = dtype_of(rng)
     x = farr(rng, (2, 3, 4, 4) if op in ("conv2d", "max_pool2d") else (3, 4), dt)
     if phase == "forward":
-        x.reshape(-1)[int(rng.integers(x.size))] = rng.choice([np.nan, np.inf, -np.inf])
-        if op in ("relu", "max_pool2d"):
-            x.reshape(-1)[:] = np.nan  # relu(-inf) = 0 would hide a lone -inf
-        if op == "exp":
-            x.reshape(-1)[0] = np.nan
+        x.reshape(-1)[int(rng.integers(x.size))] = np.nan  # (an Inf may vanish: tanh(inf) = 1)
     other = {"conv2d": farr(rng, (2, 3, 3, 3), dt), "matmul": farr(rng, (4, 2), dt)}.get(op)
 
     def call(tc, x, other=None):
@@ -1545,13 +1542,7 @@ def _run_valid(tc, torch, case, seed, result):
     if not close(out_c, out_t, max(rtol, 1e-4) if rtol > 1e-6 else 1e-7, atol):
         result.update(status="wrong", detail=f"vs torch forward differ:\n{out_c}\n{out_t}")
         return result
-    nonfinite = any(
-        isinstance(a.data, np.ndarray)
-        and a.data.dtype.kind == "f"
-        and not np.isfinite(a.data).all()
-        for a in case.args
-    )
-    if case.torch_grads and not nonfinite:
+    if case.torch_grads:
         for i, (gc, gt) in enumerate(zip(grads_c, grads_t, strict=False)):
             if gt is None and gc is None:
                 continue

@@ -112,24 +112,15 @@ def worker():
     w.stop()
 
 
-# Bugs found by this suite in other files, each with a strict-xfail regression test below. A
-# failure that
-# matches one of these is counted as "known" (and listed) instead of failing the fuzz test again.
+# Bugs found by this suite in other files and not yet fixed, each with a strict-xfail regression
+# test below. A failure that matches one is counted as "known" (and listed) instead of failing the
+# fuzz test again. Fixed ones keep their regression test (below, without the xfail).
 KNOWN_BUGS = {
-    "relu-nan": lambda op, r: (
-        op in ("relu", "nn") and "mode=nonfinite" in r["desc"] and r["status"] == "wrong"
-    ),
-    "relu-0d": lambda op, r: op == "relu" and r["desc"].startswith("relu ()"),
     "conv-stride-overflow": lambda op, r: (
         op == "conv2d"
         and r["status"] == "bad_error"
         and "OverflowError" in r["detail"]
         and "=1180591620717411303424" in r["desc"]
-    ),
-    "softmax-empty-axis": lambda op, r: (
-        op in ("softmax", "log_softmax")
-        and r["status"] == "bad_error"
-        and "zero-size array to reduction" in r["detail"]
     ),
 }
 
@@ -240,14 +231,8 @@ def test_worker_reports_a_crash_and_carries_on(worker):
 
 
 BUG_REPORTS = {
-    "relu-nan": "kernels/relu.pyx maps NaN to 0 (`x if x > 0 else 0`); the NumPy twin and PyTorch "
-    "keep NaN",
-    "relu-0d": "ops/activation.py ReLU: np.ascontiguousarray turns a 0-d input into shape (1,), so "
-    "the output has the wrong shape and backward raises RuntimeError",
     "conv-stride-overflow": "conv2d accepts stride=2**70 in check, then the kernel's Py_ssize_t "
     "argument raises OverflowError (not a clean ValueError naming stride)",
-    "softmax-empty-axis": "softmax/log_softmax over an axis of length 0 raise NumPy's 'zero-size "
-    "array to reduction' ValueError from forward, naming no argument",
 }
 
 
@@ -255,20 +240,12 @@ def _known(name):
     return pytest.mark.xfail(strict=True, reason=f"known bug {name}: {BUG_REPORTS[name]}")
 
 
-def _on(backend_name):
-    """Select a backend for one test (the shared `backend` fixture cannot xfail one param)."""
-    import tinygrad_conv as tc
-
-    previous = tc.backend()
-    tc.set_backend(backend_name)
-    return previous
-
-
 @pytest.fixture
 def kernel_backend(request):
     import tinygrad_conv as tc
 
-    previous = _on(request.param)
+    previous = tc.backend()
+    tc.set_backend(request.param)
     yield request.param
     tc.set_backend(previous)
 
@@ -280,15 +257,21 @@ def both_backends(bug):
     )
 
 
-@both_backends("relu-nan")
-def test_relu_keeps_nan_on_both_backends(kernel_backend):
+# Regression tests for bugs this suite found, since fixed: relu turned NaN into 0 in the Cython
+# kernel only; relu of a 0-d tensor came out with shape (1,) and its backward raised; softmax over
+# an empty axis raised NumPy's reduction error from forward; transpose wrapped out-of-range axes.
+
+
+def test_relu_keeps_nan_on_both_backends(backend):
     import tinygrad_conv as tc
 
-    out = tc.relu(tc.Tensor(np.array([np.nan, -1.0, 2.0], np.float32))).numpy()
-    assert np.isnan(out[0]) and out[1] == 0.0 and out[2] == 2.0  # PyTorch: relu(nan) = nan
+    x = tc.Tensor(np.array([np.nan, -1.0, 2.0], np.float32), requires_grad=True)
+    out = tc.relu(x)
+    assert np.isnan(out.numpy()[0]) and out.numpy()[1] == 0.0 and out.numpy()[2] == 2.0
+    out.backward(np.ones(3, np.float32))
+    np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0])  # PyTorch's relu gradient at NaN
 
 
-@_known("relu-0d")
 def test_relu_of_a_0d_tensor_keeps_its_shape(backend):
     import tinygrad_conv as tc
 
@@ -307,6 +290,17 @@ def test_transpose_rejects_out_of_range_axes():
         x.transpose(0, 7)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_over_an_empty_axis(name):
+    import tinygrad_conv as tc
+
+    x = tc.Tensor(np.zeros((2, 0), np.float32), requires_grad=True)
+    y = getattr(tc, name)(x, axis=1)
+    assert y.shape == (2, 0)  # PyTorch: an empty result
+    y.backward(np.zeros((2, 0), np.float32))
+    assert x.grad.shape == (2, 0)
+
+
 @both_backends("conv-stride-overflow")
 def test_conv2d_huge_stride_is_a_clean_error_or_one_pixel(kernel_backend):
     import tinygrad_conv as tc
@@ -319,17 +313,3 @@ def test_conv2d_huge_stride_is_a_clean_error_or_one_pixel(kernel_backend):
         assert "stride" in str(err)
     else:
         assert y.shape == (1, 1, 1, 1) and y.item() == 4.0
-
-
-@_known("softmax-empty-axis")
-@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-def test_softmax_over_an_empty_axis(name):
-    import tinygrad_conv as tc
-
-    x = tc.Tensor(np.zeros((2, 0), np.float32))
-    try:
-        y = getattr(tc, name)(x, axis=1)
-    except (ValueError, TypeError) as err:
-        assert "axis" in str(err) or "empty" in str(err)
-    else:
-        assert y.shape == (2, 0)  # PyTorch: an empty result
