@@ -1,8 +1,8 @@
 # Cross-entropy of logits against class indices, row by row, with PyTorch's label smoothing.
-# Layout: x (N, C) C-contiguous float32 or float64; target (N,) intp, each in [0, C); the per-row vectors
-# loss, lse and grad_loss are (N,) float64 whatever x's dtype (a float32 log-sum-exp of logits near 1e4 would
-# keep only 3 decimals). tinygrad_conv/ops/loss.py (check) validated shapes and the target range, so bounds
-# checks are off here. The reduction (mean/sum/none) is done in Python on the per-row losses.
+# Layout: x (N, C) C-contiguous float32 or float64; target (N,) intp, each in [0, C); the per-row
+# vectors loss, lse and grad_loss are (N,) float64 whatever x's dtype (in float32 the log-sum-exp
+# of logits near 1e4 would keep only 3 decimals). tinygrad_conv/ops/loss.py (check) validated the
+# shapes and the target range, so bounds checks are off here. Python does the reduction.
 # Parallel: prange over rows; each row is independent and written by one thread.
 # Readable twin: tinygrad_conv/reference/cross_entropy.py.
 from cython cimport floating
@@ -30,7 +30,8 @@ def cross_entropy_backward(const floating[:, ::1] x,      # IN: logits
                            const double[::1] grad_loss,   # IN: dL/d(loss of each row)
                            floating[:, ::1] grad_x,       # OUT
                            double label_smoothing, int num_threads=1):
-    """grad_x = grad_loss * (softmax(x) - (1 - eps) * onehot(target) - eps / C), softmax = exp(x - lse)."""
+    """grad_x = grad_loss * (softmax(x) - (1 - eps) * onehot(target) - eps / C),
+    softmax(x) = exp(x - lse)."""
     cdef Py_ssize_t i, n = x.shape[0]
     for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
         _row_backward(x, target, lse, grad_loss, grad_x, label_smoothing, i)
@@ -50,17 +51,18 @@ cdef inline floating _exp(floating v) noexcept nogil:
 
 
 cdef inline float _expf(float v) noexcept nogil:
-    # exp for float32 in plain arithmetic (Cephes' expf polynomial, within 1 ulp here), for v <= 88: the
-    # callers pass v <= 0. libm's expf is an opaque call that keeps a loop scalar; this inlines, and GCC
-    # vectorises the loops around it. Any `if` would stop that (GCC will not if-convert float code that
-    # may trap), hence the bit masks. exp(v) = 2^k * exp(r), k = round(v / ln 2), |r| <= ln(2) / 2.
-    cdef float log2e = 1.44269504088896341, magic = 12582912.0  # 1.5 * 2^23: adding it rounds to int
+    # exp for float32 in plain arithmetic (Cephes' expf polynomial, within 1 ulp here), for v <= 88:
+    # the callers pass v <= 0. libm's expf is an opaque call that keeps a loop scalar; this inlines,
+    # and GCC vectorises the loops around it. Any `if` would stop that (GCC will not if-convert
+    # float code that may trap), hence the bit masks. exp(v) = 2^k * exp(r), k = round(v / ln 2),
+    # |r| <= ln(2) / 2.
+    cdef float log2e = 1.44269504088896341, magic = 12582912.0  # 1.5 * 2^23: + magic rounds to int
     cdef float ln2_hi = 0.693359375, ln2_lo = -2.12194440e-4, k, r, p
     cdef uint32_t lowest = 0xC2AEAC50, minus_inf = 0xFF800000  # the bits of -87.3365 = ln(FLT_MIN)
     cdef uint32_t tiny, keep
     cdef _bits32 x, t, scale, out
     x.f = v
-    # As unsigned bits, a negative float grows with its size: this is v < ln(FLT_MIN) or v = -inf, never NaN.
+    # As unsigned bits a negative float grows with its size: v < ln(FLT_MIN) or -inf, never NaN.
     tiny = (x.u > lowest) & (x.u <= minus_inf)
     keep = tiny - 1  # all ones when v is in range, zero when it is tiny
     x.u = (x.u & keep) | (lowest & ~keep)

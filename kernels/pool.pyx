@@ -1,11 +1,12 @@
 # max_pool2d and avg_pool2d, forward and backward, on NCHW images.
-# Layout: x, out, grads C-contiguous (N, C, H, W) and (N, C, OH, OW), one float dtype; argmax (N, C, OH, OW)
-# intp, the flat index h * W + w of each window's maximum in its (H, W) plane. kh, kw, sh, sw, ph, pw and the
-# output size were validated by tinygrad_conv/ops/pool.py (check), so bounds checks are off here.
-# Padding is done by bounds tests, never by a padded copy: max pool skips padded cells (PyTorch pads with -inf),
-# avg pool counts them as zeros and always divides by kh * kw (PyTorch's count_include_pad=True).
-# Parallel: prange over the N * C planes, each written by one thread only (backward's overlapping windows
-# accumulate within one plane, so there are no races and 1 or 2 threads give identical results).
+# Layout: x, out and the grads C-contiguous (N, C, H, W) / (N, C, OH, OW), one float dtype; argmax
+# (N, C, OH, OW) intp, the flat index h * W + w of each window's maximum in its (H, W) plane.
+# kh, kw, sh, sw, ph, pw and the output size were validated by tinygrad_conv/ops/pool.py (check),
+# so bounds checks are off here. Padding is done by bounds tests, never by a padded copy: max pool
+# skips padded cells (PyTorch pads with -inf), avg pool counts them as zeros and always divides by
+# kh * kw (PyTorch's count_include_pad=True).
+# Parallel: prange over the N * C planes, each written by one thread only (backward's overlapping
+# windows accumulate within one plane: no races, and 1 or 2 threads give identical results).
 # Readable twin: tinygrad_conv/reference/pool.py.
 from cython cimport floating
 from cython.parallel cimport prange
@@ -16,7 +17,7 @@ def max_pool2d_forward(const floating[:, :, :, ::1] x,   # IN
                        Py_ssize_t[:, :, :, ::1] argmax,  # OUT
                        Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
                        Py_ssize_t ph, Py_ssize_t pw, int num_threads=1):
-    """out = max over each window; argmax = the first maximum's flat index (the last NaN, if any)."""
+    """out = max over each window; argmax = the first maximum's flat index (or the last NaN)."""
     cdef Py_ssize_t n = x.shape[0], c = x.shape[1]
     cdef Py_ssize_t p
     for p in prange(n * c, nogil=True, schedule="static", num_threads=num_threads):
@@ -28,7 +29,7 @@ def max_pool2d_backward(const floating[:, :, :, ::1] grad_out,  # IN
                         const Py_ssize_t[:, :, :, ::1] argmax,  # IN: from max_pool2d_forward
                         floating[:, :, :, ::1] grad_x,          # OUT
                         int num_threads=1):
-    """grad_x[argmax] += grad_out: each window's gradient goes to its maximum; overlapping windows add up."""
+    """grad_x[argmax] += grad_out: each window's gradient goes to its maximum (overlaps add up)."""
     cdef Py_ssize_t n = grad_x.shape[0], c = grad_x.shape[1], p
     for p in prange(n * c, nogil=True, schedule="static", num_threads=num_threads):
         _max_plane_backward(grad_out, argmax, grad_x, p // c, p % c)
@@ -50,7 +51,7 @@ def avg_pool2d_backward(const floating[:, :, :, ::1] grad_out,  # IN
                         floating[:, :, :, ::1] grad_x,          # OUT
                         Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
                         Py_ssize_t ph, Py_ssize_t pw, int num_threads=1):
-    """grad_x[window] += grad_out / (kh * kw) for every window; gradient sent to padding is dropped."""
+    """grad_x[window] += grad_out / (kh * kw) for every window; padding's share is dropped."""
     cdef Py_ssize_t n = grad_x.shape[0], c = grad_x.shape[1], p
     for p in prange(n * c, nogil=True, schedule="static", num_threads=num_threads):
         _avg_plane_backward(grad_out, grad_x, p // c, p % c, kh, kw, sh, sw, ph, pw)
