@@ -10,15 +10,7 @@ import numpy as np
 import pytest
 
 import tinygrad_conv as tc
-from tinygrad_conv import functional as F
 from tinygrad_conv import nn
-
-
-def needs(*names):
-    """Skip until the lead has wired these ops (owned by other issues) into
-    tinygrad_conv.functional."""
-    missing = [n for n in names if not hasattr(F, n)]
-    return pytest.mark.skipif(bool(missing), reason=f"functional lacks {missing} (not wired yet)")
 
 
 class Net(nn.Module):
@@ -268,7 +260,6 @@ def test_linear_state_dict_round_trips_with_torch(torch):
                                rtol=1e-6, atol=1e-6)
 
 
-@needs("conv2d", "max_pool2d")
 def test_cnn_state_dict_round_trips_with_torch_both_ways(torch):
     ours, ref = Net(), torch_net(torch)
     x = np.random.default_rng(2).normal(size=(2, 1, 6, 6)).astype(np.float32)
@@ -283,7 +274,6 @@ def test_cnn_state_dict_round_trips_with_torch_both_ways(torch):
                                rtol=1e-5, atol=1e-6)
 
 
-@needs("conv2d", "max_pool2d", "avg_pool2d", "cross_entropy")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_layers_forward_and_grads_match_torch(torch, dtype, backend):
     tnn, rng = torch.nn, np.random.default_rng(3)
