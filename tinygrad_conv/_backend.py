@@ -35,6 +35,10 @@ def _load(package: str) -> types.SimpleNamespace:
 
 
 def _load_cython() -> types.SimpleNamespace:
+    # Idle OpenMP threads otherwise spin for a while after each kernel and steal the cores from
+    # NumPy's BLAS and the next kernel (measured: a CNN training step 2.6x slower on 2 cores).
+    # libgomp reads this once, when the first kernel module loads it.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         return _load("tinygrad_conv._kernels")
     except ImportError as err:

@@ -166,6 +166,8 @@ StepHook = Callable[[Any, np.ndarray, tuple], None]
 def backward(root, grad: Any = None, on_step: StepHook | None = None) -> None:
     """Reverse-mode autodiff from `root`, adding into `.grad` of every tensor that requires grad.
 
+    A Function's backward returns new arrays or views of grad_out (never its saved forward arrays).
+
     Gradients are summed per tensor in a local dict; `.grad` is touched only once the whole pass has
     succeeded, so a failure leaves every tensor as it was. `on_step(tensor, grad_in, parent_grads)` sees
     each op's step (trace_backward uses it).
@@ -200,9 +202,22 @@ def backward(root, grad: Any = None, on_step: StepHook | None = None) -> None:
             pending[key] = pending[key] + parent_grad if key in pending else parent_grad
         if on_step is not None:
             on_step(tensor, grad_in, parent_grads)
+    _store_grads(finished)
+
+
+def _store_grads(finished: list[tuple[Any, np.ndarray]]) -> None:
+    """Add each total into `.grad`. An array is stored as is only if no other tensor's grad shares its
+    memory: pass-through backwards (add, reshape) hand one buffer to several tensors, and a later
+    `+=` on one grad must not change another, so those get copies."""
+    claimed: set[int] = set()
     for tensor, total in finished:
+        buffer = total
+        while isinstance(buffer.base, np.ndarray):
+            buffer = buffer.base
+        private = id(buffer) not in claimed and total.flags.writeable and total.dtype == tensor.dtype
+        claimed.add(id(buffer))
         if tensor.grad is None:
-            tensor.grad = np.array(total, dtype=tensor.dtype, copy=True)  # never share an array
+            tensor.grad = total if private else np.array(total, dtype=tensor.dtype, copy=True)
         else:
             tensor.grad += total
 
