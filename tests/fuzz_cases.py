@@ -1197,7 +1197,7 @@ def gen_optim(rng, variant):
         torch_call,
         torch_grads=False,
         desc=f"optim.{which} {shape} {kw} steps={steps}",
-        extra={"no_extra_backward": True},
+        extra={"no_extra_backward": True, "updates_inputs": True},
     )
     if variant == 0:
         return case
@@ -1657,23 +1657,61 @@ def run_backend(tc, case, backend, seed):
     tc.set_backend(backend)
     made = [materialise(tc, a) for a in case.args]
     objs, leaves = [m[0] for m in made], [m[1] for m in made]
-    raw_before = [
-        (o.tobytes(), o.shape) for o in objs if isinstance(o, np.ndarray) and o.dtype.kind in "fiub"
-    ]
+    watched = [o for o in objs if isinstance(o, np.ndarray) and o.dtype.kind in "fiub"]
+    if not case.extra.get("updates_inputs"):  # an optimizer's step changes them on purpose
+        watched += [leaf.data for leaf in leaves if leaf is not None]
+    before = [(a.tobytes(), a.shape) for a in watched]
     out = _call(tc, case, objs)
     if case.op == "Tensor":
         return out.data, [], False
-    grads = []
+    params = getattr(case.call, "params", []) if case.extra.get("layer_params") else []
+    tracked = [leaf for leaf in leaves + params if leaf is not None]
     if out.requires_grad and not case.extra.get("no_extra_backward"):
         g = np.random.default_rng(seed).uniform(-1, 1, out.shape).astype(out.dtype)
+        g_bytes = g.tobytes()
+        old = [None if t.grad is None else t.grad.copy() for t in tracked]
         out.backward(g)
-    params = getattr(case.call, "params", []) if case.extra.get("layer_params") else []
-    for leaf in leaves + params:
-        grads.append(None if leaf is None or leaf.grad is None else leaf.grad.copy())
-    raw_after = [
-        (o.tobytes(), o.shape) for o in objs if isinstance(o, np.ndarray) and o.dtype.kind in "fiub"
+        first = [None if t.grad is None else t.grad.copy() for t in tracked]
+        graph = [t for t in tc.autograd.topo_order(out) if t.grad is not None]
+        _check_no_shared_grads(graph + [t for t in tracked if t not in graph], g, watched)
+        out.backward(g)  # a second backward accumulates the same gradient again (API.md)
+        if g.tobytes() != g_bytes:
+            raise InputsChanged("backward wrote into the grad array it was given")
+        rtol, atol = tolerances(case)
+        for t, o, f in zip(tracked, old, first, strict=True):
+            if f is None:
+                continue
+            base = np.zeros_like(f) if o is None else o
+            ok = np.isfinite(f) & np.isfinite(base)  # inf - inf says nothing about accumulation
+            step, again = (f - base)[ok], (t.grad - f)[ok]
+            if not close(again, step, rtol * 10, atol * 10, scale=max(1.0, _absmax(f[ok]))):
+                raise WrongResult("a second backward did not add the same gradient again")
+        for t, f in zip(tracked, first, strict=True):  # compare the first pass from here on
+            t.grad = f
+    grads = [
+        None if leaf is None or leaf.grad is None else leaf.grad.copy() for leaf in leaves + params
     ]
-    return np.array(out.data, copy=True), grads, raw_before != raw_after
+    after = [(a.tobytes(), a.shape) for a in watched]
+    return np.array(out.data, copy=True), grads, before != after
+
+
+class WrongResult(Exception):
+    """A check inside the run found a wrong number."""
+
+
+def _absmax(a) -> float:
+    a = np.asarray(a, np.float64)
+    return float(np.max(np.abs(a[np.isfinite(a)]), initial=0))
+
+
+def _check_no_shared_grads(tracked, g, data_arrays) -> None:
+    """No two tensors (leaves or intermediate) share one grad array, and no grad is the user's grad
+    array or input data: a later backward's `+=` would otherwise change both."""
+    grads = [t.grad for t in tracked if t.grad is not None]
+    for i, a in enumerate(grads):
+        others = grads[i + 1 :] + [g] + list(data_arrays)
+        if any(np.shares_memory(a, b) for b in others if b.size and a.size):
+            raise WrongResult("a .grad array shares memory with another grad, grad_out or data")
 
 
 def tolerances(case):
@@ -1786,6 +1824,10 @@ def _run_valid(tc, torch, case, seed, result):
     try:
         out_c, grads_c, changed_c = run_backend(tc, case, BACKENDS[0], seed)
         out_n, grads_n, changed_n = run_backend(tc, case, "numpy", seed)
+    except (InputsChanged, WrongResult) as err:
+        status = "changed" if isinstance(err, InputsChanged) else "wrong"
+        result.update(status=status, detail=f"{err}\n" + traceback.format_exc(limit=-3))
+        return result
     except Exception as err:  # noqa: BLE001
         result.update(
             status="bad_error" if case.maybe_error is None else result["status"],
