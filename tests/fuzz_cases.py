@@ -1058,8 +1058,18 @@ def gen_cross_entropy(rng, variant):
 
 def gen_layer(rng, variant):
     kind = rng.choice(
-        ["Conv2d", "Linear", "MaxPool2d", "AvgPool2d", "Flatten", "ReLU", "Sequential"]
+        [
+            "Conv2d",
+            "Linear",
+            "MaxPool2d",
+            "AvgPool2d",
+            "Flatten",
+            "ReLU",
+            "Sequential",
+            "CrossEntropyLoss",
+        ]
     )
+    target = None
     dt = "float32"
     if kind in ("Conv2d", "Sequential"):
         groups = int(rng.choice([1, 1, 2]))
@@ -1071,6 +1081,8 @@ def gen_layer(rng, variant):
             "groups": groups,
             "bias": bool(rng.random() < 0.7),
         }
+        if rng.random() < 0.3:
+            kwargs.update(stride=1, padding="same", dilation=int(rng.integers(1, 3)))
         ctor = ("Conv2d", (cin, cout, k), kwargs)
         x = farr(rng, (int(rng.integers(1, 3)), cin, k + 2, k + 3), dt)
     elif kind == "Linear":
@@ -1084,6 +1096,15 @@ def gen_layer(rng, variant):
     elif kind == "Flatten":
         ctor = ("Flatten", (), {})
         x = farr(rng, (2, 3, 2, 2), dt)
+    elif kind == "CrossEntropyLoss":
+        kw = {
+            "reduction": str(rng.choice(["mean", "sum", "none"])),
+            "label_smoothing": float(rng.choice([0.0, 0.2])),
+        }
+        ctor = ("CrossEntropyLoss", (), kw)
+        n, c = (int(v) for v in rng.integers(1, 6, 2))
+        x = farr(rng, (n, c), dt)
+        target = rng.integers(0, c, n)
     else:
         ctor = ("ReLU", (), {})
         x = farr(rng, (2, 3), dt)
@@ -1102,7 +1123,7 @@ def gen_layer(rng, variant):
         for p in layer.parameters():  # deterministic weights, the same in the PyTorch twin
             p.data[...] = r.uniform(-1, 1, p.shape).astype(p.dtype)
         call.params = list(layer.parameters())
-        return layer(x)
+        return layer(x) if target is None else layer(x, target)
 
     def torch_call(torch, F, x):
         layer = build(torch.nn)
@@ -1111,7 +1132,7 @@ def gen_layer(rng, variant):
             for p in layer.parameters():
                 p.copy_(torch.from_numpy(r.uniform(-1, 1, tuple(p.shape)).astype(np.float32)))
         torch_call.params = list(layer.parameters())
-        return layer(x)
+        return layer(x) if target is None else layer(x, torch.from_numpy(target))
 
     case = Case(
         f"nn.{kind}",
@@ -1131,7 +1152,24 @@ def gen_layer(rng, variant):
         "MaxPool2d": [(0, "kernel_size")],
         "AvgPool2d": [(0, "kernel_size")],
     }
-    if kind in bad:
+    if kind == "CrossEntropyLoss":
+        argname, value = [
+            ("reduction", "avg"),
+            ("reduction", None),
+            ("label_smoothing", 2.0),
+            ("label_smoothing", "0.1"),
+        ][variant % 4]
+        kw = dict(ctor[2], **{argname: value})
+
+        def bad_loss(tc, x, kw=kw):
+            import tinygrad_conv.nn as nn
+
+            return nn.CrossEntropyLoss(**kw)(x, target)
+
+        case.call = bad_loss
+        case.error = (argname,)
+        case.desc += f" -> {argname}={value!r}"
+    elif kind in bad:
         pos, argname = bad[kind][variant % len(bad[kind])]
         value = [0, -1, 1.5, "3", None][(variant // 3) % 5]
         name, a, kw = ctor
