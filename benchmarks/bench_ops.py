@@ -10,17 +10,44 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import median_ms, parse_args, print_table, try_torch  # noqa: E402
+from harness import parse_args, print_table, try_torch  # noqa: E402
 
 import tinygrad_conv as tc  # noqa: E402
 from tinygrad_conv import _backend  # noqa: E402
 from tinygrad_conv.ops.activation import relu  # noqa: E402
 from tinygrad_conv.ops.loss import cross_entropy  # noqa: E402
 from tinygrad_conv.ops.pool import max_pool2d  # noqa: E402
+
+
+def interleaved_medians(fns: dict, repeats: int, budget_s: float = 20.0) -> dict:
+    """Median ms of each fn, timed in turns (a, b, c, a, b, c, ...): on a shared machine the load
+    drifts, and timing each case in its own block would hand the drift to one side of a ratio."""
+    for fn in fns.values():
+        fn()
+        fn()
+    times: dict = {name: [] for name in fns}
+    start = time.perf_counter()
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+        if time.perf_counter() - start > budget_s:
+            break
+    return {name: float(np.median(t)) * 1e3 for name, t in times.items()}
+
+
+def on(backend: str, fn):
+    """fn run with the kernels of `backend` (switching costs a dictionary lookup)."""
+    def run():
+        tc.set_backend(backend)
+        fn()
+    return run
 
 
 def relu_case(rng):
@@ -47,19 +74,20 @@ def cross_entropy_case(rng):
     target = rng.integers(0, 1000, 4096)
     t_intp = target.astype(np.intp)
     threads = _backend.num_threads(x.size)
-    loss, lse, grad_x = np.empty(4096), np.empty(4096), np.empty_like(x)
+    loss, softmax, grad_x = np.empty(4096), np.empty_like(x), np.empty_like(x)
     grad_loss = np.full(4096, 1 / 4096)  # d mean / d loss_i
 
     def kernels():
         k = _backend.kernels()
-        k.cross_entropy_forward(x, t_intp, loss, lse, 0.0, threads)
-        k.cross_entropy_backward(x, t_intp, lse, grad_loss, grad_x, 0.0, threads)
+        k.cross_entropy_forward(x, t_intp, loss, softmax, 0.0, threads)
+        k.cross_entropy_backward(softmax, t_intp, grad_loss, grad_x, 0.0, threads)
 
     return dict(
         shape="4096x1000, mean", goal=1.0, inputs=[x], grad_out=None,
         ours=lambda x: cross_entropy(x, target),
         theirs=lambda torch, x: torch.nn.functional.cross_entropy(x, torch.from_numpy(target)),
-        kernels=kernels, bytes=3 * x.nbytes,  # fwd: read x; bwd: read x, write grad_x
+        # fwd: read x, write softmax; bwd: read softmax, write grad_x
+        kernels=kernels, bytes=4 * x.nbytes,
     )
 
 
@@ -87,7 +115,7 @@ def max_pool_case(rng):
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
-    repeats = args.repeats or (5 if args.quick else 20)
+    repeats = args.repeats or (5 if args.quick else 25)
     torch = try_torch(threads=2)
     rng = np.random.default_rng(0)
     rows = []
@@ -101,13 +129,8 @@ def main() -> None:
                 t.grad = None
             case["ours"](*leaves).backward(case["grad_out"])
 
-        times = {}
-        for backend in ("cython", "numpy"):
-            tc.set_backend(backend)
-            times[backend] = median_ms(step, repeats)
-            if backend == "cython":
-                times["kernels"] = median_ms(case["kernels"], repeats)
-        tc.set_backend("cython")
+        fns = {"cython": on("cython", step), "kernels": on("cython", case["kernels"]),
+               "numpy": on("numpy", step)}
         if torch is not None:
             t_leaves = [torch.from_numpy(a.copy()).requires_grad_() for a in case["inputs"]]
             t_grad = None if case["grad_out"] is None else torch.from_numpy(case["grad_out"])
@@ -117,7 +140,9 @@ def main() -> None:
                     t.grad = None
                 case["theirs"](torch, *t_leaves).backward(t_grad)
 
-            times["torch"] = median_ms(t_step, repeats)
+            fns["torch"] = t_step
+        times = interleaved_medians(fns, repeats)
+        tc.set_backend("cython")
         ratio = times["cython"] / times["torch"] if "torch" in times else None
         kernel_ratio = times["kernels"] / times["torch"] if "torch" in times else None
         gb = case["bytes"] / 1e9

@@ -1,8 +1,10 @@
 # Cross-entropy of logits against class indices, row by row, with PyTorch's label smoothing.
-# Layout: x (N, C) C-contiguous float32 or float64; target (N,) intp, each in [0, C); the per-row
-# vectors loss, lse and grad_loss are (N,) float64 whatever x's dtype (in float32 the log-sum-exp
-# of logits near 1e4 would keep only 3 decimals). tinygrad_conv/ops/loss.py (check) validated the
-# shapes and the target range, so bounds checks are off here. Python does the reduction.
+# Layout: x and softmax (N, C) C-contiguous, one float dtype (float32 or float64); target (N,) intp,
+# each in [0, C); the per-row vectors loss and grad_loss are (N,) float64 whatever x's dtype.
+# tinygrad_conv/ops/loss.py (check) validated the shapes and the target range, so bounds checks are
+# off here. Python does the reduction (mean/sum/none).
+# Forward saves softmax(x) for backward, which then needs no exp at all: one exp per logit in all,
+# not two (as saving the row's log-sum-exp would need); the memory is what PyTorch keeps too.
 # Parallel: prange over rows; each row is independent and written by one thread.
 # Readable twin: tinygrad_conv/reference/cross_entropy.py.
 from cython cimport floating
@@ -14,27 +16,25 @@ from libc.stdint cimport uint32_t
 def cross_entropy_forward(const floating[:, ::1] x,      # IN: logits
                           const Py_ssize_t[::1] target,  # IN: class indices
                           double[::1] loss,              # OUT: per-row loss
-                          double[::1] lse,               # OUT: per-row log-sum-exp, for backward
+                          floating[:, ::1] softmax,      # OUT: softmax(x), for backward
                           double label_smoothing, int num_threads=1):
-    """lse = m + log(sum_j exp(x_j - m)), m = max_j x_j;
+    """lse = m + log(sum_j exp(x_j - m)), m = max_j x_j; softmax = exp(x - m) / sum_j exp(x_j - m);
     loss = (1 - eps) * (lse - x_target) + eps * (lse - mean_j x_j)."""
     cdef Py_ssize_t i, n = x.shape[0]
     for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
-        _row_forward(x, target, loss, lse, label_smoothing, i)
+        _row_forward(x, target, loss, softmax, label_smoothing, i)
     return None
 
 
-def cross_entropy_backward(const floating[:, ::1] x,      # IN: logits
-                           const Py_ssize_t[::1] target,  # IN
-                           const double[::1] lse,         # IN: from cross_entropy_forward
-                           const double[::1] grad_loss,   # IN: dL/d(loss of each row)
-                           floating[:, ::1] grad_x,       # OUT
+def cross_entropy_backward(const floating[:, ::1] softmax,  # IN: from cross_entropy_forward
+                           const Py_ssize_t[::1] target,    # IN
+                           const double[::1] grad_loss,     # IN: dL/d(loss of each row)
+                           floating[:, ::1] grad_x,         # OUT
                            double label_smoothing, int num_threads=1):
-    """grad_x = grad_loss * (softmax(x) - (1 - eps) * onehot(target) - eps / C),
-    softmax(x) = exp(x - lse)."""
-    cdef Py_ssize_t i, n = x.shape[0]
+    """grad_x = grad_loss * (softmax - (1 - eps) * onehot(target) - eps / C)."""
+    cdef Py_ssize_t i, n = softmax.shape[0]
     for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
-        _row_backward(x, target, lse, grad_loss, grad_x, label_smoothing, i)
+        _row_backward(softmax, target, grad_loss, grad_x, label_smoothing, i)
     return None
 
 
@@ -83,11 +83,12 @@ cdef inline float _expf(float v) noexcept nogil:
 
 
 cdef inline void _row_forward(const floating[:, ::1] x, const Py_ssize_t[::1] target,
-                              double[::1] loss, double[::1] lse, double eps,
+                              double[::1] loss, floating[:, ::1] softmax, double eps,
                               Py_ssize_t i) noexcept nogil:
     cdef Py_ssize_t j, k, c = x.shape[1], c16 = c - c % 16
     cdef const floating* row = &x[i, 0]
-    cdef floating m = row[0]
+    cdef floating* prob = &softmax[i, 0]
+    cdef floating m = row[0], e, inverse
     cdef floating lane[16]  # 16 partial sums: independent adds that GCC packs into vector registers
     cdef double total = 0, row_sum = 0, row_lse
     for j in range(1, c):
@@ -98,13 +99,19 @@ cdef inline void _row_forward(const floating[:, ::1] x, const Py_ssize_t[::1] ta
         lane[k] = 0
     for j in range(0, c16, 16):
         for k in range(16):
-            lane[k] = lane[k] + _exp(row[j + k] - m)
+            e = _exp(row[j + k] - m)
+            prob[j + k] = e
+            lane[k] = lane[k] + e
     for k in range(16):
         total = total + lane[k]
     for j in range(c16, c):
-        total = total + _exp(row[j] - m)
+        e = _exp(row[j] - m)
+        prob[j] = e
+        total = total + e
+    inverse = <floating>(1 / total)
+    for j in range(c):  # the row is still in L1: this pass costs little
+        prob[j] = prob[j] * inverse
     row_lse = m + log(total)
-    lse[i] = row_lse
     loss[i] = row_lse - row[target[i]]
     if eps != 0:  # skipped at 0 so that a -inf logit cannot turn 0 * inf into NaN
         for j in range(c):
@@ -112,19 +119,14 @@ cdef inline void _row_forward(const floating[:, ::1] x, const Py_ssize_t[::1] ta
         loss[i] = (1 - eps) * loss[i] + eps * (row_lse - row_sum / c)
 
 
-cdef inline void _row_backward(const floating[:, ::1] x, const Py_ssize_t[::1] target,
-                               const double[::1] lse, const double[::1] grad_loss,
-                               floating[:, ::1] grad_x, double eps, Py_ssize_t i) noexcept nogil:
-    cdef Py_ssize_t j, c = x.shape[1]
-    cdef const floating* row = &x[i, 0]
+cdef inline void _row_backward(const floating[:, ::1] softmax, const Py_ssize_t[::1] target,
+                               const double[::1] grad_loss, floating[:, ::1] grad_x, double eps,
+                               Py_ssize_t i) noexcept nogil:
+    cdef Py_ssize_t j, c = softmax.shape[1]
+    cdef const floating* prob = &softmax[i, 0]
     cdef floating* grad_row = &grad_x[i, 0]
     cdef double g = grad_loss[i]
-    # lse = hi + lo, both in x's dtype: x - hi is exact for the logits that matter (those near lse,
-    # Sterbenz), so exp((x - hi) - lo) stays accurate for logits near 1e4 in float32, and the loop
-    # runs in x's dtype only (float32 <-> float64 conversions would halve its speed).
-    cdef floating hi = <floating>lse[i]
-    cdef floating lo = <floating>(lse[i] - hi)
     cdef floating scale = <floating>g, off = <floating>(g * eps / c)
     for j in range(c):
-        grad_row[j] = scale * _exp((row[j] - hi) - lo) - off
+        grad_row[j] = scale * prob[j] - off
     grad_row[target[i]] = <floating>(grad_row[target[i]] - g * (1 - eps))

@@ -26,12 +26,11 @@ TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol
 
 def run(kernels, x, target, grad_loss, eps, threads=1):
     n = x.shape[0]
-    loss, lse = np.full(n, np.nan), np.full(n, np.nan)
-    kernels.cross_entropy_forward(x, target, loss, lse, eps, threads)
+    loss, softmax = np.full(n, np.nan), np.full_like(x, np.nan)
+    kernels.cross_entropy_forward(x, target, loss, softmax, eps, threads)
     grad_x = np.full_like(x, np.nan)
-    kernels.cross_entropy_backward(x, target, lse, grad_loss, grad_x, eps, threads)
-    return loss, lse, grad_x
-
+    kernels.cross_entropy_backward(softmax, target, grad_loss, grad_x, eps, threads)
+    return loss, softmax, grad_x
 
 
 @settings(deadline=None, max_examples=40)
@@ -44,14 +43,14 @@ def test_kernel_matches_twin(n, c, dtype, scale, eps, seed):
     x = (rng.standard_normal((n, c)) * scale).astype(dtype)
     target = rng.integers(0, c, n).astype(np.intp)
     grad_loss = rng.standard_normal(n)
-    loss, lse, grad_x = run(cy, x, target, grad_loss, eps)
-    loss_t, lse_t, grad_x_t = run(twin, x, target, grad_loss, eps)
+    loss, softmax, grad_x = run(cy, x, target, grad_loss, eps)
+    loss_t, softmax_t, grad_x_t = run(twin, x, target, grad_loss, eps)
     tol = TOL[dtype]
     big = max(1.0, float(np.abs(x).max()))  # losses are differences of numbers this large
-    np.testing.assert_allclose(lse, lse_t, rtol=tol["rtol"], atol=tol["atol"] * big)
     np.testing.assert_allclose(loss, loss_t, rtol=tol["rtol"], atol=tol["atol"] * big)
+    np.testing.assert_allclose(softmax, softmax_t, **tol)
     np.testing.assert_allclose(grad_x, grad_x_t, **tol)
-    for got, expected in zip(run(cy, x, target, grad_loss, eps, threads=2), (loss, lse, grad_x),
+    for got, expected in zip(run(cy, x, target, grad_loss, eps, threads=2), (loss, softmax, grad_x),
                              strict=True):
         np.testing.assert_array_equal(got, expected)  # one thread per row: bit-identical
 
@@ -60,16 +59,13 @@ def test_float32_exp_is_accurate_and_handles_extremes():
     """The kernel's own float32 exp (vectorisable) against float64 NumPy, through the softmax."""
     x = np.concatenate([np.linspace(-87, 0, 4000), [-88.0, -100.0, -1e30, -np.inf]])
     x = x.astype(np.float32)[None, :]
-    target = np.zeros(1, dtype=np.intp)
-    lse = np.zeros(1)  # softmax = exp(x - 0) = exp(x): the backward exposes the exp itself
-    grad_x = np.empty_like(x)
-    cy.cross_entropy_backward(x, target, lse, np.ones(1), grad_x, 0.0, 1)
-    got = grad_x[0].astype(np.float64)
-    got[0] += 1.0  # undo the one-hot at the target
-    expected = np.exp(x[0].astype(np.float64))
-    np.testing.assert_allclose(got[:4000], expected[:4000], rtol=3e-7, atol=1e-37)
-    assert np.all(got[4000:] <= 1.2e-38) and got[-1] == 0.0  # tiny and -inf give (about) 0
-
+    loss, softmax = np.empty(1), np.empty_like(x)
+    cy.cross_entropy_forward(x, np.zeros(1, dtype=np.intp), loss, softmax, 0.0, 1)
+    exact = np.exp(x[0].astype(np.float64))  # the max is 0: softmax = exp(x) / sum(exp(x))
+    exact /= exact.sum()
+    np.testing.assert_allclose(softmax[0, :4000], exact[:4000], rtol=5e-7, atol=1e-38)
+    assert np.all(softmax[0, 4000:] <= 1.2e-38) and softmax[0, -1] == 0.0  # tiny and -inf: ~0
+    assert loss[0] == pytest.approx(-np.log(exact[0]), rel=1e-6)  # target 0: x = -87
 
 
 def test_targets_in_every_form_agree(backend):

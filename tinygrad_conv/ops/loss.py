@@ -64,9 +64,10 @@ class CrossEntropy(Function):
         x = np.ascontiguousarray(x)  # the kernel trusts C-contiguous rows
         target = target.astype(np.intp)  # range-checked in check
         n = x.shape[0]
-        loss, lse = np.empty(n), np.empty(n)  # float64 per row, whatever x's dtype
-        kernels().cross_entropy_forward(x, target, loss, lse, label_smoothing, num_threads(x.size))
-        ctx.save_for_backward(x, target, lse)
+        loss, softmax = np.empty(n), np.empty_like(x)  # loss: float64 per row, whatever x's dtype
+        kernels().cross_entropy_forward(x, target, loss, softmax, label_smoothing,
+                                        num_threads(x.size))
+        ctx.save_for_backward(softmax, target)  # backward needs softmax(x), not x
         if reduction == "none":
             return loss.astype(x.dtype)
         total = loss.sum()
@@ -76,15 +77,15 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        x, target, lse = ctx.saved_tensors
-        n, reduction = x.shape[0], ctx.params["reduction"]
+        softmax, target = ctx.saved_tensors
+        n, reduction = softmax.shape[0], ctx.params["reduction"]
         if reduction == "none":
             grad_loss = np.ascontiguousarray(grad_out, dtype=np.float64)
         else:  # d(sum)/d(loss_i) = 1, d(mean)/d(loss_i) = 1 / N
             grad_loss = np.full(n, float(grad_out) / (n if reduction == "mean" else 1))
-        grad_x = np.empty_like(x)
-        kernels().cross_entropy_backward(x, target, lse, grad_loss, grad_x,
-                                         ctx.params["label_smoothing"], num_threads(x.size))
+        grad_x = np.empty_like(softmax)
+        kernels().cross_entropy_backward(softmax, target, grad_loss, grad_x,
+                                         ctx.params["label_smoothing"], num_threads(grad_x.size))
         return grad_x, None  # no gradient for the class indices
 
 

@@ -13,12 +13,12 @@ the logits' size.
 
 Gradient: d lse / d x_j = exp(x_j - lse) = softmax(x)_j, hence
     dloss/dx_j = softmax(x)_j - (1 - eps) * [j == t] - eps / C
-Forward saves lse per row so that backward gets softmax with one exp per element.
+Forward computes softmax = exp(x - m) / sum_j exp(x_j - m) anyway, and saves it for backward, which
+then needs no exp at all.
 
-The per-row vectors (loss, lse, grad_loss) are float64 even for float32 logits: in float32, lse of
-logits near 1e4 would keep only three decimals. The caller reduces the per-row losses (mean, sum or
-none) and hands back dL/d(loss of each row) as grad_loss. Outputs are preallocated and written
-with `out[...] = ...`; the functions return None.
+The per-row vectors (loss, grad_loss) are float64 even for float32 logits. The caller reduces the
+per-row losses (mean, sum or none) and hands back dL/d(loss of each row) as grad_loss. Outputs are
+preallocated and written with `out[...] = ...`; the functions return None.
 """
 
 from __future__ import annotations
@@ -26,14 +26,18 @@ from __future__ import annotations
 import numpy as np
 
 
-def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray, lse: np.ndarray,
-                          label_smoothing: float, num_threads: int = 1) -> None:
-    """lse = m + log(sum_j exp(x_j - m));
+def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray,
+                          softmax: np.ndarray, label_smoothing: float,
+                          num_threads: int = 1) -> None:
+    """softmax = exp(x - m) / sum_j exp(x_j - m); lse = m + log(sum_j exp(x_j - m));
     loss = (1 - eps) * (lse - x_t) + eps * (lse - mean_j x_j)."""
     eps = label_smoothing
     m = x.max(axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):  # a row with +inf or all -inf gives NaN, as in PyTorch
-        lse[...] = m[:, 0] + np.log(np.exp(x - m).sum(axis=1, dtype=np.float64))
+        e = np.exp(x - m)
+        total = e.sum(axis=1, dtype=np.float64)
+        lse = m[:, 0] + np.log(total)
+    softmax[...] = e / total[:, None]
     nll = lse - x[np.arange(len(x)), target]
     if eps == 0:  # separate, so that a -inf logit cannot make 0 * inf = NaN
         loss[...] = nll
@@ -41,13 +45,12 @@ def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray, l
         loss[...] = (1 - eps) * nll + eps * (lse - x.mean(axis=1, dtype=np.float64))
 
 
-def cross_entropy_backward(x: np.ndarray, target: np.ndarray, lse: np.ndarray,
-                           grad_loss: np.ndarray, grad_x: np.ndarray, label_smoothing: float,
+def cross_entropy_backward(softmax: np.ndarray, target: np.ndarray, grad_loss: np.ndarray,
+                           grad_x: np.ndarray, label_smoothing: float,
                            num_threads: int = 1) -> None:
-    """grad_x = grad_loss * (softmax(x) - (1 - eps) * onehot(target) - eps / C)."""
+    """grad_x = grad_loss * (softmax - (1 - eps) * onehot(target) - eps / C)."""
     eps = label_smoothing
-    c = x.shape[1]
-    softmax = np.exp((x - lse[:, None]).astype(x.dtype))  # x - lse in float64, like the kernel
+    c = softmax.shape[1]
     grad = softmax - eps / c
-    grad[np.arange(len(x)), target] -= 1 - eps
+    grad[np.arange(len(softmax)), target] -= 1 - eps
     grad_x[...] = grad * grad_loss[:, None]
