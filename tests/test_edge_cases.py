@@ -189,3 +189,23 @@ def test_load_state_dict_from_a_deeper_model_names_the_keys():
     assert "2.weight" in str(info.value) and "6.weight" in str(info.value)
     after = shallow.state_dict()
     assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+def test_load_state_dict_from_a_different_torch_model_is_a_clear_error():
+    torch = pytest.importorskip("torch")
+    init.manual_seed(6)
+    model = small_cnn()
+    other = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 5, padding=2), torch.nn.ReLU(),
+                                torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 4 * 4, 3))
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match=r"0\.weight.*\(4, 1, 5, 5\)"):
+        model.load_state_dict(other.state_dict())
+    after = model.state_dict()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+    twin = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
+                               torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+                               torch.nn.Linear(4 * 4 * 4, 3))
+    model.load_state_dict(twin.state_dict())  # the same architecture loads as is
+    for name, value in twin.state_dict().items():
+        np.testing.assert_array_equal(model.state_dict()[name], value.numpy())
