@@ -390,17 +390,15 @@ def gen_reshape(rng, variant):
     if new and rng.random() < 0.4 and size > 0:
         new[int(rng.integers(len(new)))] = -1
     new = tuple(int(v) for v in new)
+    method = rng.random() < 0.5  # x.reshape(*shape) or tc.reshape(x, shape)
     case = Case(
         "reshape",
         [arg_variants(rng, a)],
         {"shape": new},
-        lambda tc, x, shape: (
-            x.reshape(*shape) if hasattr(x, "reshape") and rng_flag else tc.reshape(x, shape)
-        ),
+        lambda tc, x, shape: x.reshape(*shape) if method else tc.reshape(x, shape),
         lambda torch, F, x, shape: x.reshape(shape),
         desc=f"reshape {shape}{dt} -> {new}",
     )
-    rng_flag = True
     case.args[0].tensor = True
     if variant == 0:
         return case
@@ -551,15 +549,15 @@ def gen_matmul(rng, variant):
     sb = {"vv": (k,), "mv": (k,), "vm": (k, n), "mm": (k, n), "bmm": batch[1:] + (k, n)}[form]
     dt = dtype_of(rng)
     a, b = farr(rng, sa, dt), farr(rng, sb, dt)
+    functional = rng.random() < 0.5
     case = Case(
         "matmul",
         [arg_variants(rng, a), arg_variants(rng, b)],
         {},
-        lambda tc, x, y: tc.matmul(x, y) if rng_choice else x @ y,
+        lambda tc, x, y: tc.matmul(x, y) if functional else x @ y,
         lambda torch, F, x, y: x @ y,
         desc=f"matmul {sa} @ {sb} {dt}",
     )
-    rng_choice = rng.random() < 0.5
     case.args[0].tensor = True
     if variant == 0:
         return case
