@@ -1,4 +1,4 @@
-"""Fuzz cases for test_fuzz.py, and the worker process that runs them.
+"""Fuzz cases for test_fuzz.py and test_kernels_fuzz.py, and the worker process that runs them.
 
 A case is the triple (op, variant, seed): the worker rebuilds it from that alone, so the parent
 sends three numbers per case and a crash names a case anyone can replay with `python
@@ -30,9 +30,7 @@ class Arg:
     data: Any
     tensor: bool = True
     requires_grad: bool = True
-    layout: str = (
-        "c"  # c | f | strided (a view through getitem of a bigger leaf) | readonly (raw only)
-    )
+    layout: str = "c"  # c | f | strided (a getitem view of a bigger leaf) | readonly (raw)
     old_grad: bool = False
 
 
@@ -44,9 +42,7 @@ class Case:
     call: Callable  # call(tc, *objs, **params) -> Tensor
     torch_call: Callable | None = None  # torch_call(torch, F, *objs, **params) -> torch.Tensor
     error: tuple | None = None  # for invalid input: message fragments, one of which must appear
-    maybe_error: tuple | None = (
-        None  # either a correct result or an allowed error naming one of these
-    )
+    maybe_error: tuple | None = None  # a correct result, or an allowed error naming one of these
     torch_grads: bool = True
     desc: str = ""
     extra: dict = field(default_factory=dict)
