@@ -1862,6 +1862,29 @@ def run_case(tc, torch, op, variant, seed) -> dict:
     return result
 
 
+def _one_thread_differs(tc, case, seed, out, grads) -> str:
+    """For inputs big enough that the compiled kernels split their work over threads: the same call
+    on one thread gives the same bits (each thread owns whole planes or rows, nothing is summed
+    across threads). -> "" or what differed."""
+    from tinygrad_conv import _backend
+
+    sizes = [a.data.size for a in case.args if isinstance(a.data, np.ndarray)]
+    if BACKENDS[0] != "cython" or max(sizes, default=0) < 8192 or _backend._max_threads < 2:
+        return ""
+    previous = _backend._max_threads
+    tc.set_num_threads(1)
+    try:
+        out_1, grads_1, _ = run_backend(tc, case, "cython", seed)
+    finally:
+        tc.set_num_threads(previous)
+    if not np.array_equal(out, out_1, equal_nan=True):
+        return f"cython forward on 1 and {previous} threads differ"
+    for i, (g, g1) in enumerate(zip(grads, grads_1, strict=True)):
+        if (g is None) != (g1 is None) or (g is not None and not np.array_equal(g, g1, True)):
+            return f"cython grad {i} on 1 and {previous} threads differs"
+    return ""
+
+
 def _run_valid(tc, torch, case, seed, result):
     try:
         out_c, grads_c, changed_c = run_backend(tc, case, BACKENDS[0], seed)
@@ -1882,6 +1905,10 @@ def _run_valid(tc, torch, case, seed, result):
             and names_argument(str(err), case.maybe_error)
         ):
             result.update(status="ok", detail="", valid=False)
+        return result
+    threads = _one_thread_differs(tc, case, seed, out_c, grads_c)
+    if threads:
+        result.update(status="wrong", detail=threads)
         return result
     if changed_c or changed_n:
         result.update(status="changed", detail="a valid call wrote into its input array")
