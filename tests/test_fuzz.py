@@ -8,7 +8,7 @@ PyTorch (when installed); invalid input must raise ValueError/TypeError/RuntimeE
 naming the argument, before any kernel runs, and leave the inputs bit-identical.
 
 CI: a fixed seed and 800 cases. `pytest tests/test_fuzz.py --long` (or TINYGRAD_CONV_FUZZ_LONG=1)
-runs 10,000 and writes the counts to build/fuzz-summary.json (or to TINYGRAD_CONV_FUZZ_SUMMARY).
+runs 20,000 and writes the counts to build/fuzz-summary.json (or to TINYGRAD_CONV_FUZZ_SUMMARY).
 Replay one case: `python tests/fuzz_cases.py OP VARIANT SEED`.
 """
 
@@ -26,7 +26,7 @@ pytest.importorskip("hypothesis")
 import fuzz_cases  # noqa: E402
 from fuzz_harness import BATCH, Worker, describe, fuzz, long_mode  # noqa: E402
 
-CI_BATCHES, LONG_BATCHES = 20, 250
+CI_BATCHES, LONG_BATCHES = 20, 500
 
 
 @pytest.fixture(scope="module")
