@@ -24,6 +24,8 @@ def relu_backward(const floating[::1] x,         # IN: the forward input
                   int num_threads=1):
     """grad_x = grad_out where x > 0 (or x is NaN), else 0; 0 at exactly 0, as in PyTorch."""
     cdef Py_ssize_t i, n = x.shape[0]
+    cdef floating g
     for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
-        grad_x[i] = 0 if x[i] <= 0 else grad_out[i]
+        g = grad_out[i]  # an unconditional load lets the compiler vectorise the select
+        grad_x[i] = 0 if x[i] <= 0 else g
     return None
