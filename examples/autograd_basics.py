@@ -51,9 +51,13 @@ def matrices() -> tc.Tensor:
     loss.backward()
     h = np.tanh(x.data @ w.data + b.data)
     print(f"   dloss/dw =\n{w.grad}\n   by hand: x^T @ (1 - h^2) =\n{x.data.T @ (1 - h**2)}")
-    print(f"   dloss/db = {b.grad}  (the bias was broadcast over 2 rows, so its gradient sums them)")
-    print(f"   finite differences agree: tc.gradcheck -> "
-          f"{tc.gradcheck(lambda w, b: (x @ w + b).tanh(), w, b)}\n")
+    print(
+        f"   dloss/db = {b.grad}  (the bias was broadcast over 2 rows, so its gradient sums them)"
+    )
+    print(
+        f"   finite differences agree: tc.gradcheck -> "
+        f"{tc.gradcheck(lambda w, b: (x @ w + b).tanh(), w, b)}\n"
+    )
     return loss
 
 
@@ -65,7 +69,8 @@ def picture(loss: tc.Tensor, out: str) -> None:
         f.write(graph.source)
     print(f"4. The graph as DOT text: {dot_path}")
     try:
-        print(f"   and as a picture: {graph.render(os.path.join(out, 'autograd_basics'), format='svg')}")
+        picture_path = graph.render(os.path.join(out, "autograd_basics"), format="svg")
+        print(f"   and as a picture: {picture_path}")
     except Exception as err:  # rendering needs Graphviz's dot or the `render` extra
         print(f"   (no picture: {err})")
 

@@ -1,4 +1,4 @@
-"""tinygrad_conv: a small, fast, honest autograd engine (NumPy tensors, Cython kernels, graph pictures)."""
+"""tinygrad_conv: a small, fast, honest autograd engine (NumPy, Cython kernels, pictures)."""
 
 from . import data, functional, nn, optim
 from ._backend import backend, set_backend, set_num_threads

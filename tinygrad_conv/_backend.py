@@ -1,7 +1,8 @@
 """Choose the kernels: the compiled Cython ones, or their readable NumPy twins in reference/.
 
-Both namespaces expose the same function names and signatures, so an op calls `kernels().relu_forward(...)`
-without knowing which it got. The choice is read at call time, so `set_backend` takes effect at once.
+Both namespaces expose the same function names and signatures, so an op calls
+`kernels().relu_forward(...)` without knowing which it got. The choice is read at call time, so
+`set_backend` takes effect at once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import types
 import warnings
 
-# One module per kernel family; each exists as kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
+# One module per kernel family: kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
 KERNEL_MODULES = ("relu", "conv2d", "pool", "cross_entropy")
 BACKENDS = ("cython", "numpy")
 ENV_VAR = "TINYGRAD_CONV_BACKEND"
@@ -20,7 +21,7 @@ BUILD_HINT = (
     "it needs Cython and a C compiler. Or use the NumPy kernels: TINYGRAD_CONV_BACKEND=numpy"
 )
 
-# Work below this many elements runs on one thread: starting OpenMP threads costs more than it saves.
+# Work below this many elements runs on one thread: starting threads costs more than it saves.
 PARALLEL_THRESHOLD = 1 << 15
 
 
@@ -42,8 +43,9 @@ def _load_cython() -> types.SimpleNamespace:
     try:
         return _load("tinygrad_conv._kernels")
     except ImportError as err:
-        raise ImportError(f"tinygrad_conv: the compiled kernels could not be imported ({err}); "
-                          + BUILD_HINT) from err
+        raise ImportError(
+            f"tinygrad_conv: the compiled kernels could not be imported ({err}); " + BUILD_HINT
+        ) from err
 
 
 _numpy_kernels = _load("tinygrad_conv.reference")
@@ -57,7 +59,7 @@ def backend() -> str:
 
 
 def set_backend(name: str) -> None:
-    """Select "cython" (compiled kernels; ImportError saying how to build them if missing) or "numpy"."""
+    """Select "cython" (compiled; ImportError saying how to build them if missing) or "numpy"."""
     global _active, _cython_kernels
     if not isinstance(name, str) or name not in BACKENDS:
         raise ValueError(f"set_backend: name must be one of {BACKENDS}, got {name!r}")

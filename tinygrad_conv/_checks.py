@@ -1,5 +1,5 @@
-"""Argument normalisers and validators shared by the ops: each raises ValueError/TypeError with a message
-naming the op, the argument, what was expected and what was given."""
+"""Argument normalisers and validators shared by the ops: each raises ValueError/TypeError with a
+message naming the op, the argument, what was expected and what was given."""
 
 from __future__ import annotations
 
@@ -38,9 +38,7 @@ def as_int(op: str, name: str, value: Any, minimum: int | None = None) -> int:
 
 def check_ndim(op: str, name: str, array: np.ndarray, ndim: int, layout: str) -> None:
     if array.ndim != ndim:
-        raise ValueError(
-            f"{op}: {name} must be {ndim}-D {layout}, got shape {tuple(array.shape)}"
-        )
+        raise ValueError(f"{op}: {name} must be {ndim}-D {layout}, got shape {tuple(array.shape)}")
 
 
 def check_float(op: str, name: str, array: np.ndarray) -> None:

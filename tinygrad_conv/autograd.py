@@ -1,7 +1,9 @@
-"""The engine: Function (check -> forward -> backward), Context, no_grad, detect_anomaly, topo_order, backward.
+"""The engine: Function (check -> forward -> backward), Context, no_grad, detect_anomaly,
+topo_order, backward.
 
-An op is a Function subclass. `apply` validates with `check` before anything is computed, runs `forward` on
-NumPy arrays and wraps the result in a Tensor that remembers its Context (the op, its parents, saved arrays).
+An op is a Function subclass. `apply` validates with `check` before anything is computed, runs
+`forward` on NumPy arrays and wraps the result in a Tensor that remembers its Context (the op, its
+parents, saved arrays).
 `backward` walks that graph in reverse topological order without recursion.
 """
 
@@ -39,9 +41,9 @@ class Context:
 class Function:
     """Base class of every op: subclasses define `name` and three static methods, in this order.
 
-    check(*arrays, **params) -> dict | None   validate and normalise (pure Python, runs first, may raise)
+    check(*arrays, **params) -> dict | None   validate, normalise (pure Python, runs first)
     forward(ctx, *arrays, **params) -> array  compute the output from the inputs' NumPy arrays
-    backward(ctx, grad_out) -> tuple          one gradient (or None) per input, never mutating grad_out
+    backward(ctx, grad_out) -> tuple          one gradient (or None) per input; grad_out unchanged
     """
 
     name = "function"
@@ -75,14 +77,14 @@ class Function:
         out = cls.forward(ctx, *arrays, **params)
         if _anomaly_enabled and not _all_finite(out):
             raise RuntimeError(
-                f"detect_anomaly: {cls.name} produced NaN or Inf in forward: output tensor of shape "
+                f"detect_anomaly: {cls.name} produced NaN or Inf in forward: output of shape "
                 f"{tuple(np.shape(out))} from inputs {_describe(tensors)}"
             )
         if not _grad_enabled:
             return Tensor._make(out, False, None)
         requires_grad = any(ctx.needs_input_grad)
         if not requires_grad:
-            ctx.saved_tensors = ()  # a graph of constants keeps its shape for pictures, not its arrays
+            ctx.saved_tensors = ()  # constants keep their graph (for pictures), not its arrays
         return Tensor._make(out, requires_grad, ctx)
 
 
@@ -114,8 +116,8 @@ def is_grad_enabled() -> bool:
 
 @contextlib.contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Inside this block the first op whose forward output or backward gradient holds NaN or Inf raises
-    RuntimeError naming the op, the phase and the tensor."""
+    """Inside this block the first op whose forward output or backward gradient holds NaN or Inf
+    raises RuntimeError naming the op, the phase and the tensor."""
     global _anomaly_enabled
     previous, _anomaly_enabled = _anomaly_enabled, True
     try:
@@ -126,7 +128,7 @@ def detect_anomaly() -> Iterator[None]:
 
 @contextlib.contextmanager
 def module_scope(path: str, class_name: str) -> Iterator[None]:
-    """Tensors made inside this block remember that an nn.Module at `path` made them (for pictures)."""
+    """Tensors made inside this block remember the nn.Module at `path` that made them (pictures)."""
     global _module_scope
     previous = _module_scope
     _module_scope = previous + ((path, class_name),)
@@ -168,9 +170,9 @@ def backward(root, grad: Any = None, on_step: StepHook | None = None) -> None:
 
     A Function's backward returns new arrays or views of grad_out (never its saved forward arrays).
 
-    Gradients are summed per tensor in a local dict; `.grad` is touched only once the whole pass has
-    succeeded, so a failure leaves every tensor as it was. `on_step(tensor, grad_in, parent_grads)` sees
-    each op's step (trace_backward uses it).
+    Gradients are summed per tensor in a local dict; `.grad` is touched only once the whole pass
+    has succeeded, so a failure leaves every tensor as it was. `on_step(tensor, grad_in,
+    parent_grads)` sees each op's step (trace_backward uses it).
     """
     seed = _seed_grad(root, grad)
     order = topo_order(root)
@@ -192,7 +194,7 @@ def backward(root, grad: Any = None, on_step: StepHook | None = None) -> None:
                 f"{ctx.fn.name}: backward returned {len(parent_grads)} gradients for "
                 f"{len(ctx.parents)} inputs"
             )
-        for parent, parent_grad in zip(ctx.parents, parent_grads):
+        for parent, parent_grad in zip(ctx.parents, parent_grads, strict=True):
             if parent_grad is None or not parent.requires_grad:
                 continue
             if isinstance(parent_grad, np.generic):  # NumPy turns 0-d results into scalars
@@ -206,15 +208,17 @@ def backward(root, grad: Any = None, on_step: StepHook | None = None) -> None:
 
 
 def _store_grads(finished: list[tuple[Any, np.ndarray]]) -> None:
-    """Add each total into `.grad`. An array is stored as is only if no other tensor's grad shares its
-    memory: pass-through backwards (add, reshape) hand one buffer to several tensors, and a later
-    `+=` on one grad must not change another, so those get copies."""
+    """Add each total into `.grad`. An array is stored as is only if no other tensor's grad shares
+    its memory: pass-through backwards (add, reshape) hand one buffer to several tensors, and a
+    later `+=` on one grad must not change another, so those get copies."""
     claimed: set[int] = set()
     for tensor, total in finished:
         buffer = total
         while isinstance(buffer.base, np.ndarray):
             buffer = buffer.base
-        private = id(buffer) not in claimed and total.flags.writeable and total.dtype == tensor.dtype
+        private = (
+            id(buffer) not in claimed and total.flags.writeable and total.dtype == tensor.dtype
+        )
         claimed.add(id(buffer))
         if tensor.grad is None:
             tensor.grad = total if private else np.array(total, dtype=tensor.dtype, copy=True)

@@ -12,7 +12,7 @@ from .tensor import Tensor
 
 
 def _float64_copy(value: Any) -> Any:
-    """A float64 copy of a Tensor or float array; integer arrays (class targets) and others as they are."""
+    """A float64 copy of a Tensor or float array; integer arrays (targets) and others as is."""
     # C order: the finite differences write through `data.reshape(-1)`, which must be a view.
     if isinstance(value, Tensor):
         data = np.ascontiguousarray(value.data, dtype=np.float64)
@@ -29,13 +29,15 @@ def _scalar(fn: Callable, inputs: tuple) -> float:
     return float(out.data.sum())
 
 
-def gradcheck(fn: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3) -> bool:
+def gradcheck(
+    fn: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3
+) -> bool:
     """Check every input that requires grad: d fn(*inputs).sum() / d input, analytic vs numeric.
 
     Numeric: (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) for each element i, in float64.
-    Passes when |analytic - numeric| <= atol + rtol * |numeric| everywhere; returns True, else raises
-    AssertionError naming the input, the worst element's index, both values and the tolerance.
+    Passes when |analytic - numeric| <= atol + rtol * |numeric| everywhere; returns True, else
+    raises AssertionError naming the input, the worst element's index, both values and the
+    tolerance.
     """
     if not callable(fn):
         raise TypeError(f"gradcheck: fn must be callable, got {type(fn).__name__}")
@@ -68,8 +70,9 @@ def gradcheck(fn: Callable, *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
             worst = np.unravel_index(int(np.argmax(excess)), numeric.shape)
             label = f"input {position}" + (f" ({tensor.name!r})" if tensor.name else "")
             raise AssertionError(
-                f"gradcheck: {label} of shape {tensor.shape}: worst element {tuple(map(int, worst))}"
-                f": analytic {analytic[worst]:.8g} vs numeric {numeric[worst]:.8g} (difference "
+                f"gradcheck: {label} of shape {tensor.shape}: worst element "
+                f"{tuple(map(int, worst))}: analytic {analytic[worst]:.8g} vs numeric "
+                f"{numeric[worst]:.8g} (difference "
                 f"{abs(analytic[worst] - numeric[worst]):.3g} > tolerance {tolerance[worst]:.3g} "
                 f"= atol {atol:g} + rtol {rtol:g} * |numeric|)"
             )

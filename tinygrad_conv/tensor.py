@@ -26,7 +26,9 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     try:
         array = np.array(data, copy=True)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"Tensor: data must be numeric array-like, got {type(data).__name__}") from err
+        raise TypeError(
+            f"Tensor: data must be numeric array-like, got {type(data).__name__}"
+        ) from err
     kind = array.dtype.kind
     if kind not in "fiub" or (kind == "f" and array.dtype not in _ALLOWED and dtype is None):
         raise TypeError(
@@ -41,7 +43,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 
 
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
-    """A Tensor as is; an array or scalar as a constant Tensor (a Python scalar takes `like`'s dtype)."""
+    """A Tensor as is; an array or scalar as a constant Tensor (a Python scalar gets like.dtype)."""
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (int, float, bool)) and like is not None:
@@ -58,8 +60,9 @@ class Tensor:
     __array_ufunc__ = None  # so `ndarray + Tensor` calls Tensor.__radd__ instead of NumPy's add
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
-                 name: str | None = None):
+    def __init__(
+        self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None
+    ):
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"Tensor: requires_grad must be a bool, got {requires_grad!r}")
         if name is not None and not isinstance(name, str):
@@ -117,8 +120,9 @@ class Tensor:
 
     def item(self) -> float:
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors convert to a number, got shape "
-                             f"{self.shape}")
+            raise ValueError(
+                f"item: only one-element tensors convert to a number, got shape {self.shape}"
+            )
         return self.data.item()
 
     def detach(self) -> Tensor:
@@ -245,8 +249,15 @@ class Tensor:
     def log_softmax(self, axis: int = -1) -> Tensor:
         return F.log_softmax(self, axis)
 
-    def conv2d(self, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
-               dilation: Any = 1, groups: int = 1) -> Tensor:
+    def conv2d(
+        self,
+        weight: Any,
+        bias: Any = None,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+    ) -> Tensor:
         return F.conv2d(self, weight, bias, stride, padding, dilation, groups)
 
     def max_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
@@ -255,8 +266,9 @@ class Tensor:
     def avg_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
         return F.avg_pool2d(self, kernel_size, stride, padding)
 
-    def cross_entropy(self, target: Any, reduction: str = "mean",
-                      label_smoothing: float = 0.0) -> Tensor:
+    def cross_entropy(
+        self, target: Any, reduction: str = "mean", label_smoothing: float = 0.0
+    ) -> Tensor:
         return F.cross_entropy(self, target, reduction, label_smoothing)
 
 

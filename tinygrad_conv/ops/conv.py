@@ -99,7 +99,9 @@ class Conv2d(Function):
         check_same_dtype("conv2d", x=x, weight=weight, bias=bias)
         stride, dilation = _pair("stride", stride, 1), _pair("dilation", dilation, 1)
         groups = (
-            groups if type(groups) is int and 1 <= groups <= INT_LIMIT else as_int("conv2d", "groups", groups, 1)
+            groups
+            if type(groups) is int and 1 <= groups <= INT_LIMIT
+            else as_int("conv2d", "groups", groups, 1)
         )
         (n, c, h, w), (c_out, c_per_group, kh, kw) = x.shape, weight.shape
         if kh < 1 or kw < 1 or c_out < 1:

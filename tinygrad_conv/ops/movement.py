@@ -18,7 +18,7 @@ class Reshape(Function):
         try:
             np.empty(x.shape, dtype=np.bool_).reshape(shape)  # NumPy's own rules, on a tiny dummy
         except ValueError as err:
-            raise ValueError(f"reshape: cannot reshape shape {x.shape} into {shape}: {err}") from None
+            raise ValueError(f"reshape: cannot reshape {x.shape} into {shape}: {err}") from None
         return {"shape": tuple(int(s) for s in shape)}
 
     @staticmethod

@@ -1,1 +1,1 @@
-"""Readable NumPy twins of the Cython kernels: same names and signatures, used as the tests' oracle."""
+"""Readable NumPy twins of the Cython kernels: same names and signatures; the tests' oracle."""
