@@ -2,6 +2,7 @@
 
 from . import data, functional, nn, optim
 from ._backend import backend, set_backend, set_num_threads
+from ._memory import keep_freed_memory
 from .autograd import detect_anomaly, no_grad
 from .functional import (
     avg_pool2d,
@@ -26,6 +27,8 @@ from .tensor import Tensor
 from .trace import BackwardTrace, trace_backward
 
 __version__ = "0.1.0"
+
+keep_freed_memory()
 
 __all__ = [
     "Tensor", "no_grad", "detect_anomaly", "gradcheck", "backend", "set_backend", "set_num_threads",
