@@ -18,6 +18,7 @@ import pytest
 
 import tinygrad_conv as tc
 from tinygrad_conv import nn, optim
+from tinygrad_conv.data import batches
 
 STEPS, WARMUP, BATCH = 1000, 200, 32
 TRACED_BOUND = 1 << 20  # bytes of traced growth allowed from step WARMUP to step STEPS
@@ -90,16 +91,28 @@ def test_a_thousand_training_steps_keep_memory_flat():
     model = digits_cnn()
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    order = np.random.default_rng(0).permutation(len(y))
-    starts = range(0, len(y) - BATCH + 1, BATCH)
+    # As a real loop runs: shuffled epochs whose last batch is smaller, and every 100 steps an
+    # evaluation without a graph on batches of another size.
+    x_eval, y_eval = x[:300], y[:300]
+
+    def stream():
+        epoch = 0
+        while True:
+            yield from batches(x, y, BATCH, shuffle=True, seed=epoch)
+            epoch += 1
+
+    feed = stream()
 
     def step(i):
-        s = starts[i % len(starts)]
-        idx = order[s : s + BATCH]
+        xb, yb = next(feed)
         opt.zero_grad()
-        loss = loss_fn(model(tc.Tensor(x[idx])), y[idx])
+        loss = loss_fn(model(tc.Tensor(xb)), yb)
         loss.backward()
         opt.step()
+        if i % 100 == 99:
+            with tc.no_grad():
+                for xe, ye in batches(x_eval, y_eval, 128, shuffle=False):
+                    loss_fn(model(tc.Tensor(xe)), ye)
         return loss.item()
 
     began = time.perf_counter()
