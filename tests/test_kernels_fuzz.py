@@ -3,7 +3,8 @@ built on them, detect_anomaly over them), each in a child process.
 
 CI also runs this file against the kernels built with bounds checks on (its name matches the
 kernel-test step of .ci/run), where an index a Python check let through becomes an IndexError
-(a failing case) instead of a silent out-of-bounds read or write. See test_fuzz.py for the rest.
+(a failing case) instead of a silent out-of-bounds read or write. See test_fuzz.py for the rest;
+`--long` (or TINYGRAD_CONV_FUZZ_LONG=1) runs 4,000 cases and writes build/fuzz-kernels-summary.json.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ def test_fuzz_the_kernels(worker, request):
     ops = [op for op in fuzz_cases.available_ops() if op in KERNEL_OPS]
     if not ops:
         pytest.skip("no kernel-backed operation is available")
-    batches = 100 if long_mode(request.config) else 8
-    summary, failures = fuzz(worker, ops, batches, derandomize=True)
+    long = long_mode(request.config)
+    summary_path = os.environ.get("TINYGRAD_CONV_FUZZ_KERNEL_SUMMARY") or (
+        os.path.join("build", "fuzz-kernels-summary.json") if long else None
+    )
+    batches = 100 if long else 8
+    summary, failures = fuzz(worker, ops, batches, not long, summary_path)
     assert summary["cases_run"] == batches * BATCH
     assert not failures, describe(failures)
