@@ -1269,8 +1269,8 @@ def gen_anomaly(rng, variant):
     phase = "forward" if variant % 2 == 0 else "backward"
     dt = dtype_of(rng)
     x = farr(rng, (2, 3, 4, 4) if op in ("conv2d", "max_pool2d") else (3, 4), dt)
-    if op == "log":
-        x = np.abs(x) + 0.1  # only the injected NaN may make log's output non-finite
+    if op in ("log", "relu"):  # log: only the NaN may be non-finite; relu: passes grads on
+        x = np.abs(x) + 0.1
     if phase == "forward":
         x.reshape(-1)[int(rng.integers(x.size))] = np.nan  # (an Inf may vanish: tanh(inf) = 1)
     other = {"conv2d": farr(rng, (2, 3, 3, 3), dt), "matmul": farr(rng, (4, 2), dt)}.get(op)
