@@ -68,7 +68,10 @@ class Function:
             tensors = inputs
         else:
             like = next((t for t in inputs if isinstance(t, Tensor)), None)
-            tensors = tuple(_as_tensor(t, like) for t in inputs)
+            try:
+                tensors = tuple(_as_tensor(t, like) for t in inputs)
+            except TypeError as err:  # say which op was called, not only what Tensor() refused
+                raise TypeError(f"{cls.name}: an input could not become a Tensor: {err}") from None
         arrays = tuple(t.data for t in tensors)
         checked = cls.check(*arrays, **params)
         if checked is not None:

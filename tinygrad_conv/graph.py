@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _graph_labels as L
 from . import autograd
+from ._checks import is_int
 from ._graph_render import RenderableDigraph
 
 COLORS = {  # fill colours; the legend shows the ones a picture uses
@@ -48,7 +49,7 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, rankdir:
     """The graph of every tensor and op `tensor` depends on, as a graphviz.Digraph."""
     if rankdir not in ("TB", "BT", "LR", "RL"):
         raise ValueError(f"draw_graph: rankdir must be 'TB', 'BT', 'LR' or 'RL', got {rankdir!r}")
-    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+    if max_nodes is not None and (not is_int(max_nodes) or max_nodes < 1):
         raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
     order = autograd.topo_order(tensor)
     ids = {id(t): i for i, t in enumerate(order)}
