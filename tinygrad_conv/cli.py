@@ -70,8 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return {"train": cmd_train, "explain": cmd_explain, "graph": cmd_graph, "bench": cmd_bench}[
-        args.command](args)
+    command = {"train": cmd_train, "explain": cmd_explain, "graph": cmd_graph, "bench": cmd_bench}
+    try:
+        return command[args.command](args)
+    except BrokenPipeError:  # `tinygrad-conv explain | head`: the reader left, which is fine
+        sys.stderr.close()
+        return 0
 
 
 def fail(message: str) -> int:
