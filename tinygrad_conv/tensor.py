@@ -46,7 +46,9 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """A Tensor as is; an array or scalar as a constant Tensor (a Python scalar gets like.dtype)."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, (int, float, bool)) and like is not None:
+    if like is not None and (isinstance(value, (int, float, bool, np.generic)) or (
+            isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiub")):
+        # A scalar takes the tensor's dtype, as in PyTorch (a 0-d operand does not promote).
         return Tensor._make(np.asarray(value, dtype=like.dtype), False, None)
     if isinstance(value, np.ndarray) and value.dtype in _ALLOWED:
         return Tensor._make(value.copy(), False, None)  # the graph must not see later edits
@@ -129,7 +131,10 @@ class Tensor:
         return Tensor._make(self.data, False, None)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if copy is False and array is not self.data:
+            raise ValueError("Tensor.__array__: a dtype change needs a copy, but copy=False")
+        return array.copy() if copy else array  # np.array(t) copies, np.asarray(t) does not
 
     def __len__(self) -> int:
         if self.data.ndim == 0:

@@ -62,7 +62,7 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx: Context, x, target, reduction, label_smoothing):
         x = np.ascontiguousarray(x)  # the kernel trusts C-contiguous rows
-        target = target.astype(np.intp)  # range-checked in check
+        target = target.astype(np.intp, copy=False)  # range-checked in check
         n = x.shape[0]
         loss, softmax = np.empty(n), np.empty_like(x)  # loss: float64 per row, whatever x's dtype
         kernels().cross_entropy_forward(x, target, loss, softmax, label_smoothing,
@@ -82,7 +82,7 @@ class CrossEntropy(Function):
         if reduction == "none":
             grad_loss = np.ascontiguousarray(grad_out, dtype=np.float64)
         else:  # d(sum)/d(loss_i) = 1, d(mean)/d(loss_i) = 1 / N
-            grad_loss = np.full(n, float(grad_out) / (n if reduction == "mean" else 1))
+            grad_loss = np.full(n, float(grad_out) / (n if reduction == "mean" and n else 1))
         grad_x = np.empty_like(softmax)
         kernels().cross_entropy_backward(softmax, target, grad_loss, grad_x,
                                          ctx.params["label_smoothing"], num_threads(grad_x.size))
@@ -99,8 +99,8 @@ def _as_target(target: Any):
     if array.dtype.kind not in "iuf":
         raise TypeError(f"cross_entropy: target must be an integer array of class indices, got "
                         f"dtype {array.dtype}")
-    # float64 holds every index below 2**53 exactly; check() rejects non-integers and bad ranges.
-    return Tensor._make(array.astype(np.float64), False, None)
+    # Integer indices stay integers (API.md); check() rejects non-integers and bad ranges.
+    return Tensor._make(np.array(array, copy=True), False, None)
 
 
 def cross_entropy(x: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0):

@@ -128,10 +128,9 @@ def _plain_index(index):
     from ..tensor import Tensor
 
     def plain(item):
-        if isinstance(item, Tensor):
-            item = item.data
-            if item.dtype.kind == "f" and np.all(item == np.round(item)):
-                item = item.astype(np.intp)
+        if isinstance(item, Tensor):  # a Tensor holds floats: PyTorch refuses float indices too
+            raise IndexError("getitem: a float Tensor cannot index; use ints, slices or an "
+                             "integer/boolean NumPy array")
         if isinstance(item, list):
             item = np.asarray(item)
         return item
