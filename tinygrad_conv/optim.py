@@ -6,6 +6,7 @@ alone, and so is its state."""
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
@@ -128,5 +129,5 @@ class Adam(Optimizer):
             exp_avg_sq *= beta2
             exp_avg_sq += (1 - beta2) * grad * grad
             step_size = self.lr / (1 - beta1**step)
-            denom = np.sqrt(exp_avg_sq) / np.sqrt(1 - beta2**step) + self.eps
+            denom = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + self.eps
             param.data -= step_size * (exp_avg / denom)

@@ -126,9 +126,9 @@ class Pow(Function):
             with np.errstate(divide="ignore", invalid="ignore"):  # else 0 * 0^-1 = NaN at a == 0
                 local = np.where(b == 0, 0, b * a ** (b - 1))
             grad_a = unbroadcast(grad_out * local, a.shape, a.dtype)
-        if ctx.needs_input_grad[1]:  # d(a^b)/db = a^b * ln(a), taken as 0 where a == 0 (PyTorch)
+        if ctx.needs_input_grad[1]:  # d(a^b)/db = a^b * ln(a); 0 where a == 0 and b >= 0 (PyTorch)
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = np.where(a == 0, 0, np.log(np.where(a == 0, 1, a)))
+                log_a = np.where((a == 0) & (b >= 0), 0, np.log(a))
             grad_b = unbroadcast(grad_out * out * log_a, b.shape, b.dtype)
         return grad_a, grad_b
 

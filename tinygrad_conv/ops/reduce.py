@@ -64,7 +64,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx: Context, grad_out):
         grad = _expand(grad_out, ctx.shape, ctx.params["axis"], ctx.params["keepdims"])
-        return ((np.broadcast_to(grad, ctx.shape) / ctx.count).astype(ctx.dtype),)  # 1/n each
+        return (np.broadcast_to(grad / ctx.count, ctx.shape).astype(ctx.dtype),)  # 1/n each
 
 
 class Max(Function):
@@ -90,7 +90,7 @@ class Max(Function):
         is_max = x == _expand(out, x.shape, axis, keepdims)
         # Ties share the gradient equally (PyTorch's amax rule), so it still sums to grad_out.
         ties = is_max.sum(axis=axis, keepdims=True)
-        grad = _expand(grad_out, x.shape, axis, keepdims) * is_max / ties
+        grad = _expand(grad_out, x.shape, axis, keepdims) * np.divide(is_max, ties, dtype=x.dtype)
         return (grad.astype(x.dtype, copy=False),)
 
 
