@@ -61,7 +61,9 @@ def backend() -> str:
 def set_backend(name: str) -> None:
     """Select "cython" (compiled; ImportError saying how to build them if missing) or "numpy"."""
     global _active, _cython_kernels
-    if not isinstance(name, str) or name not in BACKENDS:
+    if not isinstance(name, str):
+        raise TypeError(f"set_backend: name must be a str, one of {BACKENDS}, got {name!r}")
+    if name not in BACKENDS:
         raise ValueError(f"set_backend: name must be one of {BACKENDS}, got {name!r}")
     if name == "cython" and _cython_kernels is None:
         _cython_kernels = _load_cython()
@@ -97,7 +99,9 @@ _max_threads = _detect_threads()
 def set_num_threads(n: int) -> None:
     """Cap the threads the kernels use (OpenMP prange); 1 makes them serial."""
     global _max_threads
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"set_num_threads: n must be an int >= 1, got {n!r}")
+    if n < 1:
         raise ValueError(f"set_num_threads: n must be an int >= 1, got {n!r}")
     _max_threads = n
 

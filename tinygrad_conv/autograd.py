@@ -242,7 +242,7 @@ def _seed_grad(root, grad: Any) -> np.ndarray:
                 f"{tuple(root.shape)}; pass grad= an array of that shape"
             )
         return np.ones(root.shape, dtype=root.dtype)
-    grad = np.asarray(getattr(grad, "data", grad))
+    grad = np.asarray(grad.data if isinstance(grad, _tensor_class) else grad)
     if grad.dtype.kind not in "fiub":
         raise TypeError(f"backward: grad must be a float array, got dtype {grad.dtype}")
     if grad.shape != root.shape:
