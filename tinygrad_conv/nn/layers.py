@@ -3,6 +3,7 @@ initialisation."""
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator
 from typing import Any
 
@@ -187,7 +188,7 @@ class CrossEntropyLoss(Module):
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"CrossEntropyLoss: reduction must be 'mean', 'sum' or 'none', got "
                              f"{reduction!r}")
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)):
+        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
             raise TypeError(f"CrossEntropyLoss: label_smoothing must be a float, got "
                             f"{label_smoothing!r}")
         if not 0.0 <= label_smoothing <= 1.0:
