@@ -64,7 +64,7 @@ class Function:
     def apply(cls, *inputs: Any, **params: Any):
         """Run this op on Tensors (arrays and scalars become constant Tensors) and record it."""
         Tensor = _tensor_class
-        if all(type(t) is Tensor for t in inputs):
+        if all(isinstance(t, Tensor) for t in inputs):  # Parameters too: no conversion needed
             tensors = inputs
         else:
             like = next((t for t in inputs if isinstance(t, Tensor)), None)
