@@ -18,8 +18,24 @@ import numpy as np
 _grad_enabled = True
 _anomaly_enabled = False
 _module_scope: tuple[tuple[str, str], ...] = ()  # (path, class name) of the nn.Modules being called
-_tensor_class: Any = None  # tensor.py registers Tensor and as_tensor here (it imports this module)
+_tensor_class: Any = None  # set by register_tensor_class (tensor.py), the one Tensor <-> ops seam
 _as_tensor: Any = None
+
+
+def register_tensor_class(cls: type, as_tensor: Callable[..., Any]) -> None:
+    """The one seam between the engine and Tensor: tensor.py hands its class here, so that the
+    engine and the ops (which import only this module) can make Tensors without importing it."""
+    global _tensor_class, _as_tensor
+    _tensor_class, _as_tensor = cls, as_tensor
+
+
+def is_tensor(value: Any) -> bool:
+    return isinstance(value, _tensor_class)
+
+
+def make_tensor(array: np.ndarray, requires_grad: bool = False, ctx: Context | None = None):
+    """A Tensor around `array` without a copy or checks (for ops that build constants)."""
+    return _tensor_class._make(array, requires_grad, ctx)
 
 
 class Context:

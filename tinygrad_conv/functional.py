@@ -1,17 +1,28 @@
-"""Every operation as a plain function (tc.conv2d(x, w), tc.relu(x), ...), PyTorch's signatures."""
+"""Every operation as a plain function (tc.conv2d(x, w), tc.relu(x), ...), PyTorch's signatures.
 
-from .ops.activation import log_softmax, relu, sigmoid, softmax, tanh
-from .ops.conv import conv2d
-from .ops.elementwise import add, div, exp, log, mul, neg, pow, sub
-from .ops.loss import cross_entropy
-from .ops.matmul import matmul
-from .ops.movement import flatten, getitem, reshape, transpose
-from .ops.pool import avg_pool2d, max_pool2d
-from .ops.reduce import max, mean, sum
+Built from the `__all__` of each ops family listed in OPS_MODULES: a new op is declared once, in
+its family's file, and appears here, in `tc.` and in the tests' op lists.
+"""
 
-__all__ = [
-    "add", "sub", "mul", "div", "pow", "neg", "exp", "log",
-    "matmul", "sum", "mean", "max", "reshape", "transpose", "flatten", "getitem",
-    "relu", "tanh", "sigmoid", "softmax", "log_softmax", "conv2d",
-    "max_pool2d", "avg_pool2d", "cross_entropy",
-]
+import importlib
+
+OPS_MODULES = (
+    "elementwise",
+    "matmul",
+    "reduce",
+    "movement",
+    "activation",
+    "conv",
+    "pool",
+    "loss",
+)
+
+__all__: list[str] = []
+for _family in OPS_MODULES:
+    _module = importlib.import_module(f"{__package__}.ops.{_family}")
+    for _name in _module.__all__:
+        if _name in globals():
+            raise ImportError(f"functional: {_name!r} is declared by two ops families")
+        globals()[_name] = getattr(_module, _name)
+        __all__.append(_name)
+del _family, _module, _name

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import autograd
-from . import functional as F
+from .tensor_methods import TensorMethods
 
 _ALLOWED = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -55,10 +55,11 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(value)
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array with reverse-mode autodiff (see API.md)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_module", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_module", "_version",
+                 "__weakref__")
     __array_ufunc__ = None  # so `ndarray + Tensor` calls Tensor.__radd__ instead of NumPy's add
     __array_priority__ = 1000
 
@@ -75,6 +76,7 @@ class Tensor:
         self.name = name
         self._ctx: autograd.Context | None = None
         self._module = autograd.current_module_scope()
+        self._version = 0
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool, ctx: autograd.Context | None) -> Tensor:
@@ -86,7 +88,12 @@ class Tensor:
         tensor.name = None
         tensor._ctx = ctx
         tensor._module = autograd._module_scope
+        tensor._version = 0
         return tensor
+
+    def _bump_version(self) -> None:
+        """Record an in-place change of `.data` (backward refuses arrays saved before it)."""
+        self._version += 1
 
     # --- what it is ----------------------------------------------------------------------------
     @property
@@ -166,115 +173,5 @@ class Tensor:
 
         return draw_graph(self, **options)
 
-    # --- arithmetic ----------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return F.add(self, other)
 
-    def __radd__(self, other: Any) -> Tensor:
-        return F.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return F.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return F.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return F.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return F.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return F.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return F.div(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return F.pow(self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return F.pow(other, self)
-
-    def __neg__(self) -> Tensor:
-        return F.neg(self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return F.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return F.matmul(other, self)
-
-    # --- reductions, movement, indexing ----------------------------------------------------------
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.sum(self, axis, keepdims)
-
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.mean(self, axis, keepdims)
-
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.max(self, axis, keepdims)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return F.reshape(self, *shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        return F.transpose(self, *axes)
-
-    @property
-    def T(self) -> Tensor:
-        return F.transpose(self)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return F.flatten(self, start_dim, end_dim)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return F.getitem(self, index)
-
-    # --- activations and the network ops ---------------------------------------------------------
-    def exp(self) -> Tensor:
-        return F.exp(self)
-
-    def log(self) -> Tensor:
-        return F.log(self)
-
-    def tanh(self) -> Tensor:
-        return F.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return F.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return F.relu(self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return F.softmax(self, axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return F.log_softmax(self, axis)
-
-    def conv2d(
-        self,
-        weight: Any,
-        bias: Any = None,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-    ) -> Tensor:
-        return F.conv2d(self, weight, bias, stride, padding, dilation, groups)
-
-    def max_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-        return F.max_pool2d(self, kernel_size, stride, padding)
-
-    def avg_pool2d(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-        return F.avg_pool2d(self, kernel_size, stride, padding)
-
-    def cross_entropy(
-        self, target: Any, reduction: str = "mean", label_smoothing: float = 0.0
-    ) -> Tensor:
-        return F.cross_entropy(self, target, reduction, label_smoothing)
-
-
-autograd._tensor_class, autograd._as_tensor = Tensor, as_tensor
+autograd.register_tensor_class(Tensor, as_tensor)

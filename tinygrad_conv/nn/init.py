@@ -11,15 +11,9 @@ import math
 
 import numpy as np
 
+from .._random import generator as _random_generator
+from .._random import manual_seed  # noqa: F401 - nn.init.manual_seed is tc.manual_seed
 from ..tensor import Tensor
-
-_generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> None:
-    """Seed the generator every init below draws from (like torch.manual_seed, for this library)."""
-    global _generator
-    _generator = np.random.default_rng(seed)
 
 
 def calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
@@ -49,7 +43,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Tensor:
     """Fill with U(a, b)."""
-    rng = _generator if generator is None else generator
+    rng = _random_generator() if generator is None else generator
     tensor.data[...] = rng.uniform(a, b, size=tensor.shape)
     return tensor
 

@@ -8,9 +8,12 @@ from .._backend import kernels, num_threads
 from .._checks import check_float, is_int
 from ..autograd import Context, Function
 
+__all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax"]
+
 
 class ReLU(Function):
     name = "relu"
+    inputs = ("x",)
 
     @staticmethod
     def check(x):
@@ -36,6 +39,7 @@ class ReLU(Function):
 
 class Tanh(Function):
     name = "tanh"
+    inputs = ("x",)
 
     @staticmethod
     def forward(ctx: Context, x):
@@ -51,6 +55,7 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     name = "sigmoid"
+    inputs = ("x",)
 
     @staticmethod
     def forward(ctx: Context, x):
@@ -75,6 +80,7 @@ def _check_axis(op: str, x: np.ndarray, axis) -> dict:
 
 class Softmax(Function):
     name = "softmax"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, axis=-1):
@@ -100,6 +106,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     name = "log_softmax"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, axis=-1):

@@ -11,6 +11,8 @@ from .._backend import kernels
 from .._checks import INT_LIMIT, as_int, as_pair, check_float, check_ndim, check_same_dtype
 from ..autograd import Context, Function
 
+__all__ = ["conv2d"]
+
 # Backward turns the columns' gradient into the image's gradient in slices of about this many bytes,
 # so that the slice is still in cache when col2im reads it and no full-size buffer is allocated.
 CHUNK_BYTES = 8 << 20
@@ -87,6 +89,7 @@ def _padding(padding: Any, kh: int, kw: int, dh: int, dw: int, stride: tuple[int
 
 class Conv2d(Function):
     name = "conv2d"
+    inputs = ("x", "weight", "bias")
 
     @staticmethod
     def check(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

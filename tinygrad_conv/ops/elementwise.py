@@ -6,6 +6,8 @@ import numpy as np
 
 from ..autograd import Context, Function
 
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log"]
+
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     """Sum a broadcast gradient back to the input's `shape` (leading axes, then axes of size 1)."""
@@ -29,6 +31,7 @@ def _check_broadcast(name: str, a: np.ndarray, b: np.ndarray) -> None:
 
 class Add(Function):
     name = "add"
+    inputs = ("a", "b")
 
     @staticmethod
     def check(a, b):
@@ -47,6 +50,7 @@ class Add(Function):
 
 class Sub(Function):
     name = "sub"
+    inputs = ("a", "b")
 
     @staticmethod
     def check(a, b):
@@ -65,6 +69,7 @@ class Sub(Function):
 
 class Mul(Function):
     name = "mul"
+    inputs = ("a", "b")
 
     @staticmethod
     def check(a, b):
@@ -85,6 +90,7 @@ class Mul(Function):
 
 class Div(Function):
     name = "div"
+    inputs = ("a", "b")
 
     @staticmethod
     def check(a, b):
@@ -107,6 +113,7 @@ class Div(Function):
 
 class Pow(Function):
     name = "pow"
+    inputs = ("base", "exp")
 
     @staticmethod
     def check(a, b):
@@ -135,6 +142,7 @@ class Pow(Function):
 
 class Neg(Function):
     name = "neg"
+    inputs = ("x",)
 
     @staticmethod
     def forward(ctx: Context, a):
@@ -147,6 +155,7 @@ class Neg(Function):
 
 class Exp(Function):
     name = "exp"
+    inputs = ("x",)
 
     @staticmethod
     def forward(ctx: Context, a):
@@ -162,6 +171,7 @@ class Exp(Function):
 
 class Log(Function):
     name = "log"
+    inputs = ("x",)
 
     @staticmethod
     def forward(ctx: Context, a):

@@ -12,7 +12,9 @@ import numpy as np
 
 from .._backend import kernels, num_threads
 from .._checks import check_float, check_ndim
-from ..autograd import Context, Function
+from ..autograd import Context, Function, is_tensor, make_tensor
+
+__all__ = ["cross_entropy"]
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -39,6 +41,7 @@ def _check_target(target: np.ndarray, n: int, c: int) -> None:
 
 class CrossEntropy(Function):
     name = "cross_entropy"
+    inputs = ("logits", "target")
 
     @staticmethod
     def check(x, target, reduction="mean", label_smoothing=0.0):
@@ -91,16 +94,14 @@ class CrossEntropy(Function):
 
 def _as_target(target: Any):
     """A Tensor as is; class indices (a list, an integer or float array) as a constant Tensor."""
-    from ..tensor import Tensor
-
-    if isinstance(target, Tensor):
+    if is_tensor(target):
         return target
     array = np.asarray(target)
     if array.dtype.kind not in "iuf":
         raise TypeError(f"cross_entropy: target must be an integer array of class indices, got "
                         f"dtype {array.dtype}")
     # Integer indices stay integers (API.md); check() rejects non-integers and bad ranges.
-    return Tensor._make(np.array(array, copy=True), False, None)
+    return make_tensor(np.array(array, copy=True))
 
 
 def cross_entropy(x: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0):

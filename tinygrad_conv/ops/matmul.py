@@ -7,9 +7,12 @@ import numpy as np
 from ..autograd import Context, Function
 from .elementwise import unbroadcast
 
+__all__ = ["matmul"]
+
 
 class MatMul(Function):
     name = "matmul"
+    inputs = ("a", "b")
 
     @staticmethod
     def check(a, b):

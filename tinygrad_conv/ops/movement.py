@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import is_int
-from ..autograd import Context, Function
+from ..autograd import Context, Function, is_tensor
+
+__all__ = ["reshape", "transpose", "flatten", "getitem"]
 
 
 class Reshape(Function):
     name = "reshape"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, shape):
@@ -52,6 +55,7 @@ class Flatten(Reshape):
 
 class Transpose(Function):
     name = "transpose"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, axes):
@@ -89,6 +93,7 @@ def _swap(ndim: int, dim0: int, dim1: int) -> tuple[int, ...]:
 
 class GetItem(Function):
     name = "getitem"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, index):
@@ -125,10 +130,8 @@ def _is_basic(index) -> bool:
 
 def _plain_index(index):
     """Tensors inside an index become their arrays (integer-valued floats become int arrays)."""
-    from ..tensor import Tensor
-
     def plain(item):
-        if isinstance(item, Tensor):  # a Tensor holds floats: PyTorch refuses float indices too
+        if is_tensor(item):  # a Tensor holds floats: PyTorch refuses float indices too
             raise IndexError("getitem: a float Tensor cannot index; use ints, slices or an "
                              "integer/boolean NumPy array")
         if isinstance(item, list):

@@ -13,6 +13,8 @@ from .._backend import kernels, num_threads
 from .._checks import as_pair, check_float, check_ndim
 from ..autograd import Context, Function
 
+__all__ = ["max_pool2d", "avg_pool2d"]
+
 
 def _check_pool(op: str, x: np.ndarray, kernel_size: Any, stride: Any, padding: Any) -> dict:
     """PyTorch's rules: 4-D float x; kernel, stride >= 1 (stride defaults to the kernel);
@@ -43,6 +45,7 @@ def _out_shape(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple)
 
 class MaxPool2d(Function):
     name = "max_pool2d"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, kernel_size, stride=None, padding=0):
@@ -70,6 +73,7 @@ class MaxPool2d(Function):
 
 class AvgPool2d(Function):
     name = "avg_pool2d"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, kernel_size, stride=None, padding=0):

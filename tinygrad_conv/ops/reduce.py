@@ -7,6 +7,8 @@ import numpy as np
 from .._checks import is_int, normalize_axis
 from ..autograd import Context, Function
 
+__all__ = ["sum", "mean", "max"]
+
 
 def _check_reduce(op: str, x: np.ndarray, axis, keepdims) -> dict:
     if not isinstance(keepdims, (bool, np.bool_)):
@@ -27,6 +29,7 @@ def _expand(grad: np.ndarray, shape: tuple[int, ...], axis, keepdims: bool) -> n
 
 class Sum(Function):
     name = "sum"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, axis=None, keepdims=False):
@@ -45,6 +48,7 @@ class Sum(Function):
 
 class Mean(Function):
     name = "mean"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, axis=None, keepdims=False):
@@ -69,6 +73,7 @@ class Mean(Function):
 
 class Max(Function):
     name = "max"
+    inputs = ("x",)
 
     @staticmethod
     def check(x, axis=None, keepdims=False):
