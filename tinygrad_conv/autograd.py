@@ -53,6 +53,17 @@ class Context:
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         self.saved_tensors = arrays
 
+    # What backward may read (STYLE.md): saved arrays, the user's parameters in `params`, the
+    # inputs' shapes and dtypes from the parents (below), and derived state such as the conv
+    # geometry in `params` too, computed once by the op's check.
+    @property
+    def input_shapes(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(p.data.shape for p in self.parents)
+
+    @property
+    def input_dtypes(self) -> tuple[np.dtype, ...]:
+        return tuple(p.data.dtype for p in self.parents)
+
 
 class Function:
     """Base class of every op: subclasses define `name` and three static methods, in this order.

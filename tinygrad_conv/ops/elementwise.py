@@ -29,51 +29,44 @@ def _check_broadcast(name: str, a: np.ndarray, b: np.ndarray) -> None:
         ) from None
 
 
-class Add(Function):
-    name = "add"
+class BroadcastingBinary(Function):
+    """Base of the binary ops that broadcast their two operands as NumPy does: one shared check."""
+
     inputs = ("a", "b")
 
-    @staticmethod
-    def check(a, b):
-        _check_broadcast("add", a, b)
+    @classmethod
+    def check(cls, a, b):
+        _check_broadcast(cls.name, a, b)
+
+
+class Add(BroadcastingBinary):
+    name = "add"
 
     @staticmethod
     def forward(ctx: Context, a, b):
-        ctx.shapes = (a.shape, a.dtype, b.shape, b.dtype)
         return a + b
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        a_shape, a_dtype, b_shape, b_dtype = ctx.shapes
+        (a_shape, b_shape), (a_dtype, b_dtype) = ctx.input_shapes, ctx.input_dtypes
         return unbroadcast(grad_out, a_shape, a_dtype), unbroadcast(grad_out, b_shape, b_dtype)
 
 
-class Sub(Function):
+class Sub(BroadcastingBinary):
     name = "sub"
-    inputs = ("a", "b")
-
-    @staticmethod
-    def check(a, b):
-        _check_broadcast("sub", a, b)
 
     @staticmethod
     def forward(ctx: Context, a, b):
-        ctx.shapes = (a.shape, a.dtype, b.shape, b.dtype)
         return a - b
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        a_shape, a_dtype, b_shape, b_dtype = ctx.shapes
+        (a_shape, b_shape), (a_dtype, b_dtype) = ctx.input_shapes, ctx.input_dtypes
         return unbroadcast(grad_out, a_shape, a_dtype), unbroadcast(-grad_out, b_shape, b_dtype)
 
 
-class Mul(Function):
+class Mul(BroadcastingBinary):
     name = "mul"
-    inputs = ("a", "b")
-
-    @staticmethod
-    def check(a, b):
-        _check_broadcast("mul", a, b)
 
     @staticmethod
     def forward(ctx: Context, a, b):
@@ -88,13 +81,8 @@ class Mul(Function):
         return grad_a, grad_b
 
 
-class Div(Function):
+class Div(BroadcastingBinary):
     name = "div"
-    inputs = ("a", "b")
-
-    @staticmethod
-    def check(a, b):
-        _check_broadcast("div", a, b)
 
     @staticmethod
     def forward(ctx: Context, a, b):
@@ -111,13 +99,9 @@ class Div(Function):
         return grad_a, grad_b
 
 
-class Pow(Function):
+class Pow(BroadcastingBinary):
     name = "pow"
     inputs = ("base", "exp")
-
-    @staticmethod
-    def check(a, b):
-        _check_broadcast("pow", a, b)
 
     @staticmethod
     def forward(ctx: Context, a, b):
