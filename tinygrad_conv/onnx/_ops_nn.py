@@ -1,0 +1,137 @@
+"""Converters for the network ops: conv2d, pools, adaptive pools, batch_norm, dropout."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._graph import Graph, Value, converts
+
+
+def named_inputs(t, xs: list[Value]) -> dict[str, Value]:
+    """The op's inputs by the names its Function declares (`inputs = ("x", "weight", ...)`)."""
+    names = getattr(t._ctx.fn, "inputs", None) or ()
+    return dict(zip(names, xs, strict=False))
+
+
+@converts("conv2d")
+def conv2d(g: Graph, t, xs: list[Value], p: dict):
+    x, weight = xs[0], xs[1]
+    geometry = p.get("geometry")
+    pads = p.get("padding")
+    if not (isinstance(pads, tuple) and len(pads) == 4):
+        pads = (geometry.top, geometry.bottom, geometry.left, geometry.right)
+    top, bottom, left, right = (int(v) for v in pads)
+    inputs = [x.name, weight.name] + ([xs[2].name] if len(xs) > 2 else [])
+    out = g.node("Conv", inputs, hint="conv2d", kernel_shape=list(weight.shape[2:]),
+                 strides=[int(s) for s in p["stride"]], dilations=[int(d) for d in p["dilation"]],
+                 group=int(p.get("groups", 1)), pads=[top, left, bottom, right])
+    return out, x.batch
+
+
+def _pool_attrs(p: dict) -> dict:
+    (kh, kw), (sh, sw), (ph, pw) = p["kernel_size"], p["stride"], p["padding"]
+    attrs = {"kernel_shape": [int(kh), int(kw)], "strides": [int(sh), int(sw)],
+             "pads": [int(ph), int(pw), int(ph), int(pw)]}
+    if p.get("ceil_mode"):
+        attrs["ceil_mode"] = 1
+    return attrs
+
+
+@converts("max_pool2d")
+def max_pool2d(g: Graph, t, xs: list[Value], p: dict):
+    attrs = _pool_attrs(p)
+    dilation = p.get("dilation")
+    if dilation is not None and tuple(dilation) != (1, 1):
+        attrs["dilations"] = [int(d) for d in dilation]
+    return g.node("MaxPool", [xs[0].name], hint="max_pool2d", **attrs), xs[0].batch
+
+
+@converts("avg_pool2d")
+def avg_pool2d(g: Graph, t, xs: list[Value], p: dict):
+    attrs = _pool_attrs(p)
+    attrs["count_include_pad"] = int(bool(p.get("count_include_pad", True)))
+    if p.get("divisor_override"):
+        raise NotImplementedError("onnx export: avg_pool2d with divisor_override has no mapping")
+    return g.node("AveragePool", [xs[0].name], hint="avg_pool2d", **attrs), xs[0].batch
+
+
+def _adaptive_axis(g: Graph, x: str, op_type: str, axis: int, size: int, out: int) -> str:
+    """PyTorch's adaptive windows along one axis, [floor(i*size/out), ceil((i+1)*size/out)), each
+    reduced and the results joined (pooling over a rectangle is separable: rows, then columns)."""
+    parts = []
+    for i in range(out):
+        start, stop = (i * size) // out, -(-((i + 1) * size) // out)
+        piece = g.node("Slice", [x, g.ints([start]), g.ints([stop]), g.ints([axis])])
+        parts.append(g.reduce(op_type, piece, [axis], True))
+    return parts[0] if len(parts) == 1 else g.node("Concat", parts, axis=axis)
+
+
+@converts("adaptive_avg_pool2d", "adaptive_max_pool2d")
+def adaptive_pool2d(g: Graph, t, xs: list[Value], p: dict):
+    x = xs[0]
+    average = t.op == "adaptive_avg_pool2d"
+    (h, w), (oh, ow) = x.shape[-2:], t.shape[-2:]
+    if x.ndim != 4:
+        raise NotImplementedError(f"onnx export: {t.op} of a {x.ndim}-D input (only NCHW maps)")
+    if (oh, ow) == (1, 1):
+        op_type = "GlobalAveragePool" if average else "GlobalMaxPool"
+        return g.node(op_type, [x.name], hint=t.op), x.batch
+    if h % oh == 0 and w % ow == 0:  # equal windows: an ordinary pool
+        kernel = [h // oh, w // ow]
+        op_type = "AveragePool" if average else "MaxPool"
+        return g.node(op_type, [x.name], hint=t.op, kernel_shape=kernel, strides=kernel), x.batch
+    op_type = "ReduceMean" if average else "ReduceMax"
+    rows = _adaptive_axis(g, x.name, op_type, 2, h, oh) if h != oh else x.name
+    out = _adaptive_axis(g, rows, op_type, 3, w, ow) if w != ow else rows
+    return g.node("Identity", [out], hint=t.op), x.batch
+
+
+def _stat(g: Graph, inputs: dict, p: dict, key: str, names: tuple[str, ...], dtype):
+    """A batch_norm statistic or affine parameter: an input of the op, or an array in its params
+    (named after the state-dict key when the exporter knows it). None if absent."""
+    for name in names:
+        if name in inputs:
+            return inputs[name].name
+    for name in names:
+        value = p.get(name)
+        if value is not None:
+            array = np.asarray(getattr(value, "data", value))
+            known = g.array_names.get(id(value)) or g.array_names.get(id(array))
+            if known is not None:
+                return g.param_initializer(known, array)
+            return g.const(array.astype(dtype, copy=False))
+    return None
+
+
+@converts("batch_norm")
+def batch_norm(g: Graph, t, xs: list[Value], p: dict):
+    inputs = named_inputs(t, xs)
+    x = inputs.get("x", xs[0])
+    if p.get("training"):
+        raise NotImplementedError(
+            "onnx export: batch_norm in training mode (batch statistics) has no inference "
+            "mapping; the export runs model.eval(), so this came from a functional call with "
+            "training=True")
+    c, dtype = x.shape[1], t.dtype
+    mean = _stat(g, inputs, p, "mean", ("running_mean", "mean"), dtype)
+    var = _stat(g, inputs, p, "var", ("running_var", "var"), dtype)
+    if mean is None or var is None:
+        raise NotImplementedError("onnx export: batch_norm without running statistics (created "
+                                  "with track_running_stats=False) has no inference mapping")
+    scale = _stat(g, inputs, p, "weight", ("weight", "gamma"), dtype)
+    bias = _stat(g, inputs, p, "bias", ("bias", "beta"), dtype)
+    scale = scale or g.const(np.ones(c, dtype=dtype))
+    bias = bias or g.const(np.zeros(c, dtype=dtype))
+    eps = float(p.get("eps", 1e-5))
+    out = g.node("BatchNormalization", [x.name, scale, bias, mean, var], hint="batch_norm",
+                 epsilon=eps)
+    return out, x.batch
+
+
+@converts("dropout", "dropout2d")
+def dropout(g: Graph, t, xs: list[Value], p: dict):
+    if p.get("training", False) and float(p.get("p", 0.0)) > 0:
+        raise NotImplementedError(
+            f"onnx export: {t.op} in training mode is random and has no inference mapping (the "
+            f"export runs model.eval(); a functional call passed training=True)")
+    return g.node("Identity", [xs[0].name], hint=t.op), xs[0].batch
