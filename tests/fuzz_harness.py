@@ -10,7 +10,7 @@ import multiprocessing
 import os
 import time
 
-import fuzz_cases
+import fuzz as fuzz_cases
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -185,6 +185,6 @@ def describe(failures) -> str:
         f"{f[0]} variant={f[1]} seed={f[2]} {f[3]}: {f[4]}\n    {f[5]}" for f in failures[:15]
     )
     return (
-        f"{len(failures)} failing cases (replay: python tests/fuzz_cases.py OP VARIANT SEED):\n"
+        f"{len(failures)} failing cases (replay: cd tests && python -m fuzz OP VARIANT SEED):\n"
         + listed
     )

@@ -2,14 +2,14 @@
 
 Hypothesis draws batches of cases (op, variant, seed); a long-lived worker process (multiprocessing,
 spawn) runs each batch, so a segfault or an abort is a reported failure naming its case, not a dead
-test run; the worker is restarted after a crash (tests/fuzz_harness.py). tests/fuzz_cases.py builds
+test run; the worker is restarted after a crash (tests/fuzz_harness.py). tests/fuzz/ builds
 and checks the cases (see its docstring): valid input must match the other kernel backend and
 PyTorch (when installed); invalid input must raise ValueError/TypeError/RuntimeError/IndexError
 naming the argument, before any kernel runs, and leave the inputs bit-identical.
 
 CI: a fixed seed and 800 cases. `pytest tests/test_fuzz.py --long` (or TINYGRAD_CONV_FUZZ_LONG=1)
 runs 20,000 and writes the counts to build/fuzz-summary.json (or to TINYGRAD_CONV_FUZZ_SUMMARY).
-Replay one case: `python tests/fuzz_cases.py OP VARIANT SEED`.
+Replay one case: `cd tests && python -m fuzz OP VARIANT SEED`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 pytest.importorskip("hypothesis")
 
-import fuzz_cases  # noqa: E402
+import fuzz as fuzz_cases  # noqa: E402
 from fuzz_harness import BATCH, Worker, describe, fuzz, long_mode  # noqa: E402
 
 CI_BATCHES, LONG_BATCHES = 20, 500

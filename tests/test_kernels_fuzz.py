@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 pytest.importorskip("hypothesis")
 
-import fuzz_cases  # noqa: E402
+import fuzz as fuzz_cases  # noqa: E402
 from fuzz_harness import BATCH, Worker, describe, fuzz, long_mode  # noqa: E402
 
 KERNEL_OPS = ("relu", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy", "nn", "anomaly")
