@@ -15,6 +15,7 @@ OPS_MODULES = (
     "conv",
     "pool",
     "loss",
+    "normalization",
 )
 
 __all__: list[str] = []
