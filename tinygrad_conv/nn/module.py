@@ -1,17 +1,24 @@
-"""Module and Parameter, as in PyTorch: parameters and submodules register themselves by attribute
-assignment, so every module knows its name in the model ("features.0") and its state dict uses
-PyTorch's keys ("features.0.weight")."""
+"""Module and Parameter, as in PyTorch: parameters, buffers and submodules register themselves by
+attribute assignment, so every module knows its name in the model ("features.0") and its state dict
+uses PyTorch's keys ("features.0.weight", "bn.running_mean", "bn.num_batches_tracked").
+
+Buffers are Tensors that need no grad (running statistics): `register_buffer(name, array)` keeps
+the array's dtype (num_batches_tracked is int64, as in PyTorch), and `self.name` is the Tensor;
+code that updates one in place writes `.data[...]` and calls `._bump_version()`."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import autograd
 from ..tensor import Tensor
+from . import hooks as _hooks
+from ._npz import read_npz
+from ._state import apply_dtype, as_array, parse_to
 
 
 class IncompatibleKeys(NamedTuple):
@@ -32,13 +39,25 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def _buffer_tensor(name: str, value: Any) -> Tensor | None:
+    """A buffer's Tensor: a Tensor as is, an array (any real dtype, kept) copied into one."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    array = np.array(as_array(name, value), copy=True)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"register_buffer: {name!r} must hold numbers, got dtype {array.dtype}")
+    return autograd.make_tensor(array)
+
+
 class Module:
     """Base class of every layer and model: subclasses set attributes in __init__ and define
     forward."""
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_parameters", {})
-        object.__setattr__(self, "_modules", {})
+        for attr in ("_parameters", "_buffers", "_modules", "_forward_hooks",
+                     "_forward_pre_hooks", "_backward_hooks"):
+            object.__setattr__(self, attr, {})
+        object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_path", "")
 
@@ -49,8 +68,15 @@ class Module:
                                      f"assigning parameters or submodules")
             object.__setattr__(self, name, value)
             return
+        if name in self._buffers and not isinstance(value, (Parameter, Module)):
+            value = _buffer_tensor(name, value)  # assigning a registered buffer keeps it one
+            self._buffers[name] = value
+            object.__setattr__(self, name, value)
+            return
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent.discard(name)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
@@ -60,7 +86,46 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent.discard(name)
         object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """A named state that is no parameter (running statistics): in state_dict() unless
+        persistent=False, moved by to(), never handed to optimizers. None is allowed."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
+                                 f"register_buffer")
+        if not isinstance(name, str):
+            raise TypeError(f"register_buffer: name must be a str, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"register_buffer: name must be non-empty and hold no '.', got "
+                           f"{name!r}")
+        if name in self.__dict__ and name not in self._buffers:
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
+        if isinstance(tensor, Parameter):
+            raise TypeError(f"register_buffer: {name!r} must be an array or a Tensor, not a "
+                            f"Parameter (use register_parameter or assign it)")
+        self._buffers[name] = None
+        setattr(self, name, tensor)
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got "
+                            f"{type(param).__name__}")
+        setattr(self, name, param)
+        if param is None:
+            self._parameters[name] = None
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got "
+                            f"{type(module).__name__}")
+        setattr(self, name, module)
 
     # --- calling ----------------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -70,7 +135,37 @@ class Module:
         if not autograd.current_module_scope():  # the outermost call names every submodule
             self._name_tree()
         with autograd.module_scope(self._path, type(self).__name__):
-            return self.forward(*args, **kwargs)
+            for hook in list(self._forward_pre_hooks.values()):
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+            call = None
+            if self._backward_hooks and autograd.is_grad_enabled():
+                call = _hooks.HookCall(self, list(self._backward_hooks.values()))
+                args = _hooks.wrap_inputs(call, args)
+            output = self.forward(*args, **kwargs)
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+            if call is not None:
+                output = _hooks.wrap_outputs(call, output)
+            return output
+
+    def register_forward_pre_hook(self, hook: Callable) -> _hooks.RemovableHandle:
+        """hook(module, args) before forward; a returned value (a tuple or one input) replaces
+        args."""
+        return _hooks.add_hook(self._forward_pre_hooks, hook, "register_forward_pre_hook")
+
+    def register_forward_hook(self, hook: Callable) -> _hooks.RemovableHandle:
+        """hook(module, args, output) after forward; a returned value replaces output."""
+        return _hooks.add_hook(self._forward_hooks, hook, "register_forward_hook")
+
+    def register_full_backward_hook(self, hook: Callable) -> _hooks.RemovableHandle:
+        """hook(module, grad_input, grad_output) once the grads of the module's tensor inputs are
+        known (tuples of arrays, None where an input needs no grad); a returned tuple replaces
+        grad_input."""
+        return _hooks.add_hook(self._backward_hooks, hook, "register_full_backward_hook")
 
     def _name_tree(self) -> None:
         """Give each submodule its path and each unnamed parameter its state-dict name (for pictures
@@ -92,34 +187,67 @@ class Module:
                 continue
             seen.add(id(module))
             yield path, module
-            children = [(f"{path}.{n}" if path else n, m) for n, m in module._modules.items()]
+            children = [(f"{path}.{n}" if path else n, m) for n, m in module._modules.items()
+                        if m is not None]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from ((n, m) for n, m in self._modules.items() if m is not None)
+
     def children(self) -> Iterator[Module]:
-        yield from self._modules.values()
+        for _, module in self.named_children():
+            yield module
+
+    def _named_members(self, table: str, prefix: str) -> Iterator[tuple[str, Tensor]]:
+        seen: set[int] = set()
+        for path, module in self.named_modules(prefix):
+            for name, member in getattr(module, table).items():
+                if member is None or id(member) in seen:
+                    continue
+                seen.add(id(member))
+                yield (f"{path}.{name}" if path else name), member
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """Every parameter once, with PyTorch's dotted name ("0.weight", "features.0.bias")."""
-        seen: set[int] = set()
-        for path, module in self.named_modules(prefix):
-            for name, param in module._parameters.items():
-                if param is None or id(param) in seen:
-                    continue
-                seen.add(id(param))
-                yield (f"{path}.{name}" if path else name), param
+        yield from self._named_members("_parameters", prefix)
 
     def parameters(self) -> Iterator[Parameter]:
         for _, param in self.named_parameters():
             yield param
 
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """Every buffer once, with its dotted name ("1.running_mean")."""
+        yield from self._named_members("_buffers", prefix)
+
+    def buffers(self) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers():
+            yield buffer
+
     def zero_grad(self) -> None:
         """Set every parameter's .grad to None (PyTorch's default, set_to_none=True)."""
         for param in self.parameters():
             param.grad = None
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad_: requires_grad must be a bool, got "
+                            f"{requires_grad!r}")
+        for param in self.parameters():
+            param.requires_grad = requires_grad
+        return self
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """fn(module) for every submodule, children before their parent, then this one."""
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be callable, got {type(fn).__name__}")
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
@@ -131,21 +259,53 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
+    # --- device and dtype -------------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """to("cpu"), to(np.float64), to("cpu", np.float32), to(device=..., dtype=...): parameters
+        and floating buffers take the dtype (integer buffers stay). Any other device is a
+        ValueError: only the CPU exists here."""
+        dtype = parse_to(args, kwargs)
+        if dtype is not None:
+            apply_dtype(self, dtype)
+        return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
     # --- state ------------------------------------------------------------------------------------
+    def _state_items(self) -> Iterator[tuple[str, Tensor]]:
+        """PyTorch's state-dict order: per module (depth first), its parameters then its persistent
+        buffers."""
+        seen: set[int] = set()
+        for path, module in self.named_modules():
+            members = list(module._parameters.items()) + [
+                (n, b) for n, b in module._buffers.items() if n not in module._non_persistent]
+            for name, member in members:
+                if member is None or id(member) in seen:
+                    continue
+                seen.add(id(member))
+                yield (f"{path}.{name}" if path else name), member
+
     def state_dict(self) -> dict[str, np.ndarray]:
-        """name -> a copy of the parameter's array, with PyTorch's names."""
-        return {name: param.data.copy() for name, param in self.named_parameters()}
+        """name -> a copy of each parameter's and persistent buffer's array, PyTorch's names."""
+        return {name: tensor.data.copy() for name, tensor in self._state_items()}
 
     def load_state_dict(self, state_dict: Mapping[str, Any],
                         strict: bool = True) -> IncompatibleKeys:
-        """Copy arrays (NumPy arrays, Tensors, torch tensors, nested lists) into the parameters,
-        keeping their dtypes. Everything is checked before anything is written. strict=False skips
-        missing and unexpected keys; either way the (missing_keys, unexpected_keys) are returned, as
-        in PyTorch."""
+        """Copy arrays (NumPy arrays, Tensors, torch tensors, nested lists) into the parameters
+        and buffers, keeping their dtypes. Everything is checked before anything is written.
+        strict=False skips missing and unexpected keys; either way the (missing_keys,
+        unexpected_keys) are returned, as in PyTorch."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: state_dict must be a mapping of name -> array, got "
                             f"{type(state_dict).__name__}")
-        own = dict(self.named_parameters())
+        own = dict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
@@ -153,21 +313,22 @@ class Module:
                 f"load_state_dict: state_dict keys do not match {type(self).__name__}: "
                 f"missing {missing}, unexpected {unexpected}")
         arrays = {}
-        for name, param in own.items():
+        for name, tensor in own.items():
             if name not in state_dict:
                 continue
-            array = _as_array(name, state_dict[name])
-            if array.shape != param.shape:
+            array = as_array(name, state_dict[name])
+            if array.shape != tensor.shape:
                 raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, the model's "
-                                 f"parameter has shape {tuple(param.shape)}")
+                                 f"entry has shape {tuple(tensor.shape)}")
             arrays[name] = array
         for name, array in arrays.items():
             own[name].data[...] = array
+            own[name]._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str | os.PathLike) -> str:
-        """Write state_dict() to an .npz file (np.savez; the keys are the parameter names); ".npz"
-        is added to a name without it, as np.savez does. Returns the file's name."""
+        """Write state_dict() to an .npz file (np.savez; the keys are the state-dict names);
+        ".npz" is added to a name without it, as np.savez does. Returns the file's name."""
         path = os.fspath(path)
         if not path.endswith(".npz"):
             path += ".npz"
@@ -176,19 +337,15 @@ class Module:
 
     def load(self, path: str | os.PathLike) -> Module:
         """Read an .npz file written by save() (or np.savez of a PyTorch state dict) into this
-        model."""
+        model. The file is untrusted: its member names and header shapes are checked against the
+        model before anything is inflated; any bad file is a ValueError naming it."""
         path = os.fspath(path)
         if not os.path.isfile(path) and os.path.isfile(path + ".npz"):
             path += ".npz"
         if not os.path.isfile(path):
             raise FileNotFoundError(f"load: no such file: {path!r}")
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                state = {key: archive[key] for key in archive.files}
-        except (OSError, ValueError) as err:
-            raise ValueError(f"load: {path!r} is not a readable .npz file "
-                             f"({err})") from err
-        self.load_state_dict(state)
+        expected = {name: tuple(t.shape) for name, t in self._state_items()}
+        self.load_state_dict(read_npz(path, expected))
         return self
 
     # --- display ----------------------------------------------------------------------------------
@@ -196,23 +353,8 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self.named_children()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
-
-
-def _as_array(name: str, value: Any) -> np.ndarray:
-    if isinstance(value, Tensor):
-        return value.data
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, maybe requiring grad
-        value = value.detach().cpu().numpy()
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"load_state_dict: {name!r} must be array-like, got "
-                        f"{type(value).__name__}") from err
-    if array.dtype.kind not in "fiu":
-        raise TypeError(f"load_state_dict: {name!r} must hold numbers, got dtype {array.dtype}")
-    return array

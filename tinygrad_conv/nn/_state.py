@@ -1,0 +1,92 @@
+"""Helpers of Module's state: arrays from state dicts, and Module.to's arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import autograd
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def as_array(name: str, value: Any) -> np.ndarray:
+    """A state-dict value (Tensor, torch tensor, array, nested list) as a NumPy array."""
+    if autograd.is_tensor(value):
+        return value.data
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, maybe requiring grad
+        value = value.detach().cpu().numpy()
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"load_state_dict: {name!r} must be array-like, got "
+                        f"{type(value).__name__}") from err
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"load_state_dict: {name!r} must hold numbers, got dtype {array.dtype}")
+    return array
+
+
+def _is_device(value: Any) -> bool:
+    return isinstance(value, str) or type(value).__name__ == "device"  # a torch.device too
+
+
+def _check_device(value: Any) -> None:
+    kind = value if isinstance(value, str) else getattr(value, "type", "")
+    if kind.split(":")[0] != "cpu":
+        raise ValueError(f"to: device must be 'cpu' (the only device here), got {value!r}")
+
+
+def _dtype(value: Any) -> np.dtype:
+    if autograd.is_tensor(value):
+        return value.dtype
+    if str(value).startswith("torch."):  # torch.float32 / torch.float64
+        value = str(value)[len("torch."):]
+    try:
+        dtype = np.dtype(value)
+    except TypeError as err:
+        raise TypeError(f"to: expected a device ('cpu') or a dtype (float32, float64), got "
+                        f"{value!r}") from err
+    if dtype not in FLOAT_DTYPES:
+        raise TypeError(f"to: dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def parse_to(args: tuple, kwargs: dict) -> np.dtype | None:
+    """The dtype that Module.to(*args, **kwargs) asks for (None: keep), after checking the
+    device."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy"}
+    if unknown:
+        raise TypeError(f"to: unexpected keyword arguments {sorted(unknown)}")
+    if len(args) > 2:
+        raise TypeError(f"to: expected at most (device, dtype), got {len(args)} arguments")
+    dtype = None
+    for arg in args:
+        if _is_device(arg):
+            _check_device(arg)
+        else:
+            dtype = _dtype(arg)
+    if kwargs.get("device") is not None:
+        _check_device(kwargs["device"])
+    if kwargs.get("dtype") is not None:
+        dtype = _dtype(kwargs["dtype"])
+    return dtype
+
+
+def _cast(tensor: Any, dtype: np.dtype) -> None:
+    if tensor.dtype == dtype:
+        return
+    tensor.data = tensor.data.astype(dtype)
+    if tensor.grad is not None:
+        tensor.grad = tensor.grad.astype(dtype)
+    tensor._bump_version()
+
+
+def apply_dtype(module: Any, dtype: np.dtype) -> None:
+    """Cast every parameter and floating buffer of `module` to dtype, in place (the same Tensor
+    objects, so an optimizer made before keeps them)."""
+    for param in module.parameters():
+        _cast(param, dtype)
+    for buffer in module.buffers():
+        if buffer.dtype.kind == "f":
+            _cast(buffer, dtype)
