@@ -73,8 +73,10 @@ def _input_copy(example: Any, name: str) -> Tensor:
     try:
         array = np.array(data, copy=True)
     except (TypeError, ValueError):
-        raise TypeError(f"onnx export: example input {name!r} must be a Tensor or an array, got "
-                        f"{type(example).__name__}") from None
+        array = np.array(None)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"onnx export: example input {name!r} must be a Tensor or a numeric array, "
+                        f"got {type(example).__name__}")
     dtype = array.dtype if array.dtype in (np.float32, np.float64) else np.float32
     return Tensor(array, requires_grad=True, dtype=dtype, name=name)
 

@@ -18,13 +18,19 @@ def _param(p: dict, *names, default=None):
 
 def reshape_target(g: Graph, x: Value, out: tuple[int, ...]) -> tuple[list[int], int | None]:
     """The Reshape target for `out` that also holds at another batch size: the output dimension
-    that carries the batch becomes 0 (copied from the input) or -1 (inferred)."""
+    that carries the whole batch axis (merged, perhaps, with neighbours) becomes 0 (copied from
+    the input) or -1 (inferred); every other output dimension must not depend on the batch."""
     target = [int(s) for s in out]
     if not g.dynamic or x.batch is None:
         return target, None
     b, n = x.batch, x.shape[x.batch]
-    before = int(np.prod(x.shape[:b]))
-    fits = [j for j in range(len(out)) if int(np.prod(out[:j])) == before and n and out[j] % n == 0]
+    before, after = int(np.prod(x.shape[:b])), int(np.prod(x.shape[b + 1 :]))
+
+    def holds_batch(j: int) -> bool:
+        a, c = int(np.prod(out[:j])), int(np.prod(out[j + 1 :]))
+        return n > 0 and out[j] % n == 0 and a > 0 and before % a == 0 and c > 0 and after % c == 0
+
+    fits = [j for j in range(len(out)) if holds_batch(j)]
     if not fits:
         raise ValueError(
             f"onnx export: reshape {x.shape} -> {tuple(out)} splits the batch dimension (axis {b}, "
