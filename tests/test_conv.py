@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from case_claims import covers
 
 import tinygrad_conv as tc
 import tinygrad_conv.reference.conv2d as twin
@@ -153,6 +154,7 @@ GRADCHECK_CASES = [
 ]
 
 
+@covers("gradcheck", "conv2d")
 @pytest.mark.parametrize("case", GRADCHECK_CASES, ids=[c[0] for c in GRADCHECK_CASES])
 def test_gradcheck(backend, rng, case):
     _, x_shape, w_shape, has_bias, stride, padding, dilation, groups = case
@@ -192,6 +194,7 @@ TORCH_GRID = [
 ]
 
 
+@covers("torch", "conv2d")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("geometry", TORCH_GRID, ids=[str(i) for i in range(len(TORCH_GRID))])
 def test_matches_torch(backend, torch, rng, dtype, geometry):

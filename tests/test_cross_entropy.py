@@ -11,6 +11,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from case_claims import covers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,6 +139,7 @@ def test_empty_batch_like_torch(backend):
 
 
 
+@covers("gradcheck", "cross_entropy")
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.25, 1.0])
 def test_gradcheck(backend, reduction, label_smoothing):
@@ -176,6 +178,7 @@ def test_two_equal_logits_is_log2(backend):
 
 
 
+@covers("torch", "cross_entropy")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape, scale", [((3, 5), 1.0), ((64, 10), 3.0), ((4, 10_000), 2.0),
                                           ((8, 37), 1e4), ((2, 10_000), 1e4)])

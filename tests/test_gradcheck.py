@@ -20,7 +20,8 @@ def _softmax_case(op: str, axis: int):
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, True, False]])
 
 # (id, fn, input shapes, kind): fn takes one Tensor per shape; kind as in strategies.draw_values.
-CASES = [
+# An id is the op's public name, or the name and a suffix (test_coverage.py reads them).
+GRADCHECK_CASES = [
     # elementwise, same shapes and broadcasting
     ("add", lambda a, b: a + b, [(3, 4), (3, 4)], "normal"),
     ("add_bcast_col_row", lambda a, b: a + b, [(3, 1), (1, 4)], "normal"),
@@ -152,45 +153,13 @@ CASES = [
 
 
 @pytest.mark.parametrize(
-    ("fn", "shapes", "kind"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+    ("fn", "shapes", "kind"), [c[1:] for c in GRADCHECK_CASES], ids=[c[0] for c in GRADCHECK_CASES]
 )
 def test_gradcheck_op(backend, rng, fn, shapes, kind):
     inputs = [
         Tensor(draw_values(rng, s, kind), requires_grad=True, dtype=np.float64) for s in shapes
     ]
     assert tc.gradcheck(fn, *inputs) is True
-
-
-def test_gradcheck_table_covers_every_core_op():
-    """Each name in API.md's op list (but conv2d/pools/cross_entropy) has a gradcheck case."""
-    names = [c[0] for c in CASES]
-    expected = [
-        "add",
-        "sub",
-        "mul",
-        "div",
-        "pow",
-        "rpow",
-        "neg",
-        "matmul",
-        "sum",
-        "mean",
-        "max",
-        "reshape",
-        "transpose",
-        "T",
-        "flatten",
-        "getitem",
-        "exp",
-        "log",
-        "tanh",
-        "sigmoid",
-        "relu",
-        "softmax",
-        "log_softmax",
-    ]
-    missing = [op for op in expected if not any(n == op or n.startswith(op + "_") for n in names)]
-    assert missing == []
 
 
 def test_gradcheck_with_constant_inputs(rng):

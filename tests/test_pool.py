@@ -9,6 +9,7 @@ import textwrap
 
 import numpy as np
 import pytest
+from case_claims import covers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -183,6 +184,7 @@ GRAD_CASES = [  # (x shape, kernel_size, stride, padding)
 ]
 
 
+@covers("gradcheck", "max_pool2d", "avg_pool2d")
 @pytest.mark.parametrize("shape, kernel_size, stride, padding", GRAD_CASES)
 def test_gradcheck(backend, shape, kernel_size, stride, padding):
     rng = np.random.default_rng(2)
@@ -230,6 +232,7 @@ TORCH_GRID = [(k, s, p) for k in (1, 2, 3, (2, 3)) for s in (None, 1, 2, (1, 2))
               for p in (0, 1, (0, 1)) if 2 * max(np.atleast_1d(p)) <= min(np.atleast_1d(k))]
 
 
+@covers("torch", "max_pool2d", "avg_pool2d")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
 def test_matches_torch(backend, name, dtype):
