@@ -17,7 +17,8 @@ from cython.parallel cimport prange
 from libc.math cimport sqrt
 
 cdef enum:
-    CHUNK = 256  # elements per lane block before its sums join the float64 totals
+    LANES = 32  # partial sums per accumulator
+    CHUNK = 1024  # elements summed in x's dtype before the partial sums join float64
 
 
 def batch_norm_forward_train(const floating[:, :, ::1] x,  # IN
@@ -90,74 +91,89 @@ def batch_norm_backward_eval(const floating[:, :, ::1] x,         # IN: the forw
 
 cdef inline void _shifted_sums(const floating* a, Py_ssize_t count, floating shift,
                                double* total, double* total_sq) noexcept nogil:
-    # total += sum(a - shift); total_sq += sum((a - shift)^2). 16 independent lanes that GCC packs
-    # into vector registers; each lane holds at most CHUNK / 16 terms before joining float64.
-    cdef floating lane[16]
-    cdef floating lane_sq[16]
+    # total[k] += sum(a - shift), total_sq[k] += sum((a - shift)^2) over LANES lanes k. The lanes
+    # are independent adds that GCC packs into vector registers (several, so that no add waits on
+    # the one before); each float lane holds at most CHUNK / LANES terms before it joins the
+    # float64 lanes, which the caller adds up once per channel.
+    cdef floating lane[LANES]
+    cdef floating lane_sq[LANES]
     cdef floating d
-    cdef double s = 0, q = 0
     cdef Py_ssize_t start = 0, stop, j, k
+    if count < LANES:  # short rows ((N, C) inputs have one value per row): straight to float64
+        for j in range(count):
+            d = a[j] - shift
+            total[0] = total[0] + d
+            total_sq[0] = total_sq[0] + <double>d * d
+        return
     while start < count:
         stop = start + CHUNK if start + CHUNK < count else count
-        for k in range(16):
+        for k in range(LANES):
             lane[k] = 0
             lane_sq[k] = 0
         j = start
-        while j + 16 <= stop:
-            for k in range(16):
+        while j + LANES <= stop:
+            for k in range(LANES):
                 d = a[j + k] - shift
                 lane[k] = lane[k] + d
                 lane_sq[k] = lane_sq[k] + d * d
-            j = j + 16
-        while j < stop:
-            d = a[j] - shift
-            lane[0] = lane[0] + d
-            lane_sq[0] = lane_sq[0] + d * d
-            j = j + 1
-        for k in range(16):
-            s = s + lane[k]
-            q = q + lane_sq[k]
+            j = j + LANES
+        for k in range(stop - j):
+            d = a[j + k] - shift
+            lane[k] = lane[k] + d
+            lane_sq[k] = lane_sq[k] + d * d
+        for k in range(LANES):
+            total[k] = total[k] + lane[k]
+            total_sq[k] = total_sq[k] + lane_sq[k]
         start = stop
-    total[0] = total[0] + s
-    total_sq[0] = total_sq[0] + q
 
 
 cdef inline void _dot_sums(const floating* dy, const floating* a, Py_ssize_t count,
                            floating center, double* total, double* total_dot) noexcept nogil:
-    # total += sum(dy); total_dot += sum(dy * (a - center)), in lanes as _shifted_sums does
-    cdef floating lane[16]
-    cdef floating lane_dot[16]
-    cdef double s = 0, q = 0
+    # total[k] += sum(dy), total_dot[k] += sum(dy * (a - center)), in lanes as _shifted_sums
+    cdef floating lane[LANES]
+    cdef floating lane_dot[LANES]
     cdef Py_ssize_t start = 0, stop, j, k
+    if count < LANES:
+        for j in range(count):
+            total[0] = total[0] + dy[j]
+            total_dot[0] = total_dot[0] + <double>dy[j] * (a[j] - center)
+        return
     while start < count:
         stop = start + CHUNK if start + CHUNK < count else count
-        for k in range(16):
+        for k in range(LANES):
             lane[k] = 0
             lane_dot[k] = 0
         j = start
-        while j + 16 <= stop:
-            for k in range(16):
+        while j + LANES <= stop:
+            for k in range(LANES):
                 lane[k] = lane[k] + dy[j + k]
                 lane_dot[k] = lane_dot[k] + dy[j + k] * (a[j + k] - center)
-            j = j + 16
-        while j < stop:
-            lane[0] = lane[0] + dy[j]
-            lane_dot[0] = lane_dot[0] + dy[j] * (a[j] - center)
-            j = j + 1
-        for k in range(16):
-            s = s + lane[k]
-            q = q + lane_dot[k]
+            j = j + LANES
+        for k in range(stop - j):
+            lane[k] = lane[k] + dy[j + k]
+            lane_dot[k] = lane_dot[k] + dy[j + k] * (a[j + k] - center)
+        for k in range(LANES):
+            total[k] = total[k] + lane[k]
+            total_dot[k] = total_dot[k] + lane_dot[k]
         start = stop
-    total[0] = total[0] + s
-    total_dot[0] = total_dot[0] + q
+
+
+cdef inline double _lane_total(const double* lanes) noexcept nogil:
+    cdef double total = 0
+    cdef Py_ssize_t k
+    for k in range(LANES):
+        total = total + lanes[k]
+    return total
 
 
 cdef inline void _forward_train_channel(const floating[:, :, ::1] x, const floating[::1] weight,
                                         const floating[::1] bias, floating[:, :, ::1] y,
                                         double[::1] mean, double[::1] var, double[::1] invstd,
                                         double eps, Py_ssize_t c) noexcept nogil:
-    cdef Py_ssize_t i, n = x.shape[0], l = x.shape[2]
-    cdef double count = <double>n * l, s = 0, q = 0, m, v
+    cdef Py_ssize_t i, k, n = x.shape[0], l = x.shape[2]
+    cdef double count = <double>n * l, m, v
+    cdef double s[LANES]
+    cdef double q[LANES]
     cdef floating shift
     if n == 0 or l == 0:
         mean[c] = 0
@@ -165,10 +181,13 @@ cdef inline void _forward_train_channel(const floating[:, :, ::1] x, const float
         invstd[c] = 1 / sqrt(eps)
         return
     shift = x[0, c, 0]
+    for k in range(LANES):
+        s[k] = 0
+        q[k] = 0
     for i in range(n):
-        _shifted_sums(&x[i, c, 0], l, shift, &s, &q)
-    m = s / count  # the mean of x - shift
-    v = q / count - m * m
+        _shifted_sums(&x[i, c, 0], l, shift, s, q)
+    m = _lane_total(s) / count  # the mean of x - shift
+    v = _lane_total(q) / count - m * m
     if v < 0:  # rounding can leave a constant channel a tiny negative variance
         v = 0
     mean[c] = m + shift
@@ -197,12 +216,17 @@ cdef inline void _dy_sums_channel(const floating[:, :, ::1] x, const floating[:,
                                   const double[::1] mean, double[::1] sum_dy,
                                   double[::1] sum_dy_xmu, Py_ssize_t c) noexcept nogil:
     cdef Py_ssize_t i, n = x.shape[0], l = x.shape[2]
-    cdef double s = 0, q = 0
+    cdef double s[LANES]
+    cdef double q[LANES]
+    cdef Py_ssize_t k
+    for k in range(LANES):
+        s[k] = 0
+        q[k] = 0
     if l > 0:
         for i in range(n):
-            _dot_sums(&grad_out[i, c, 0], &x[i, c, 0], l, <floating>mean[c], &s, &q)
-    sum_dy[c] = s
-    sum_dy_xmu[c] = q
+            _dot_sums(&grad_out[i, c, 0], &x[i, c, 0], l, <floating>mean[c], s, q)
+    sum_dy[c] = _lane_total(s)
+    sum_dy_xmu[c] = _lane_total(q)
 
 
 cdef inline void _backward_train_channel(const floating[:, :, ::1] x,
