@@ -19,6 +19,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 cy = pytest.importorskip("tinygrad_conv._kernels.conv2d", reason="compiled kernels not built")
+pytestmark = pytest.mark.kernels  # make test-debug and CI run these on the checked build
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
 

@@ -20,6 +20,8 @@ from tinygrad_conv import Tensor
 from tinygrad_conv.ops.loss import CrossEntropy, cross_entropy
 from tinygrad_conv.reference import cross_entropy as twin
 
+pytestmark = pytest.mark.kernels  # make test-debug and CI run these on the checked build
+
 cy = pytest.importorskip("tinygrad_conv._kernels.cross_entropy", reason="kernels not built")
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}

@@ -20,6 +20,8 @@ pytest.importorskip("hypothesis")
 import fuzz as fuzz_cases  # noqa: E402
 from fuzz_harness import BATCH, Worker, describe, fuzz, long_mode  # noqa: E402
 
+pytestmark = pytest.mark.kernels  # make test-debug and CI run these on the checked build
+
 KERNEL_OPS = ("relu", "conv2d", "max_pool2d", "avg_pool2d", "cross_entropy", "nn", "anomaly")
 
 

@@ -18,6 +18,8 @@ from tinygrad_conv import Tensor
 from tinygrad_conv.ops.pool import AvgPool2d, MaxPool2d, avg_pool2d, max_pool2d
 from tinygrad_conv.reference import pool as twin
 
+pytestmark = pytest.mark.kernels  # make test-debug and CI run these on the checked build
+
 cy = pytest.importorskip("tinygrad_conv._kernels.pool", reason="compiled kernels not built")
 
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}

@@ -4,6 +4,7 @@ from . import functional
 from ._backend import backend, set_backend, set_num_threads
 from ._memory import keep_freed_memory
 from ._random import manual_seed
+from ._version import __version__
 from .autograd import Function, detect_anomaly, no_grad
 from .gradcheck import gradcheck
 from .graph import draw_graph
@@ -12,7 +13,6 @@ from .trace import BackwardTrace, trace_backward
 
 from . import data, nn, optim  # noqa: E402,I001 - after Tensor, which they build on
 
-__version__ = "0.1.0"
 
 # Every op of every ops family, as tc.<name> (declared once, in its ops file's __all__).
 globals().update({name: getattr(functional, name) for name in functional.__all__})
