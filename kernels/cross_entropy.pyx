@@ -1,8 +1,11 @@
-# Cross-entropy of logits against class indices, row by row, with PyTorch's label smoothing.
+# Cross-entropy of logits against class indices, row by row, with PyTorch's label smoothing, class
+# weights and ignore_index.
 # Layout: x and softmax (N, C) C-contiguous, one float dtype (float32 or float64); target (N,) intp,
-# each in [0, C); the per-row vectors loss and grad_loss are (N,) float64 whatever x's dtype.
+# each in [0, C) or equal to ignore_index; the per-row vectors loss and grad_loss are (N,) float64
+# whatever x's dtype, and so is weight (C,) (None: every class weighs 1).
 # tinygrad_conv/ops/loss.py (check) validated the shapes and the target range, so bounds checks are
-# off here. Python does the reduction (mean/sum/none).
+# off here. Python does the reduction (mean/sum/none; the weighted mean divides by sum w[target]).
+# A row whose target is ignore_index has loss 0 and gradient 0.
 # Forward saves softmax(x) for backward, which then needs no exp at all: one exp per logit in all,
 # not two (as saving the row's log-sum-exp would need); the memory is what PyTorch keeps too.
 # Parallel: prange over rows; each row is independent and written by one thread.
@@ -17,12 +20,16 @@ def cross_entropy_forward(const floating[:, ::1] x,      # IN: logits
                           const Py_ssize_t[::1] target,  # IN: class indices
                           double[::1] loss,              # OUT: per-row loss
                           floating[:, ::1] softmax,      # OUT: softmax(x), for backward
-                          double label_smoothing, int num_threads=1):
+                          double label_smoothing, int num_threads=1,
+                          const double[::1] weight=None,  # IN: per-class weights, or None
+                          Py_ssize_t ignore_index=-100):
     """lse = m + log(sum_j exp(x_j - m)), m = max_j x_j; softmax = exp(x - m) / sum_j exp(x_j - m);
-    loss = (1 - eps) * (lse - x_target) + eps * (lse - mean_j x_j)."""
+    loss = (1 - eps) * w_t * (lse - x_t) + eps / C * sum_j w_j * (lse - x_j), 0 where t is
+    ignore_index."""
     cdef Py_ssize_t i, n = x.shape[0]
+    cdef const double* w = NULL if weight is None else &weight[0]
     for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
-        _row_forward(x, target, loss, softmax, label_smoothing, i)
+        _row_forward(x, target, loss, softmax, label_smoothing, w, ignore_index, i)
     return None
 
 
@@ -30,11 +37,21 @@ def cross_entropy_backward(const floating[:, ::1] softmax,  # IN: from cross_ent
                            const Py_ssize_t[::1] target,    # IN
                            const double[::1] grad_loss,     # IN: dL/d(loss of each row)
                            floating[:, ::1] grad_x,         # OUT
-                           double label_smoothing, int num_threads=1):
-    """grad_x = grad_loss * (softmax - (1 - eps) * onehot(target) - eps / C)."""
-    cdef Py_ssize_t i, n = softmax.shape[0]
+                           double label_smoothing, int num_threads=1,
+                           const double[::1] weight=None,   # IN: per-class weights, or None
+                           Py_ssize_t ignore_index=-100):
+    """grad_x = grad_loss * (((1 - eps) * w_t + eps / C * sum_j w_j) * softmax
+    - (1 - eps) * w_t * onehot(t) - eps / C * w), 0 where t is ignore_index."""
+    cdef Py_ssize_t i, j, n = softmax.shape[0]
+    cdef const double* w = NULL
+    cdef double weight_sum = 0
+    if weight is not None:
+        w = &weight[0]
+        for j in range(weight.shape[0]):
+            weight_sum = weight_sum + weight[j]
     for i in prange(n, nogil=True, schedule="static", num_threads=num_threads):
-        _row_backward(softmax, target, grad_loss, grad_x, label_smoothing, i)
+        _row_backward(softmax, target, grad_loss, grad_x, label_smoothing, w, weight_sum,
+                      ignore_index, i)
     return None
 
 
@@ -84,13 +101,15 @@ cdef inline float _expf(float v) noexcept nogil:
 
 cdef inline void _row_forward(const floating[:, ::1] x, const Py_ssize_t[::1] target,
                               double[::1] loss, floating[:, ::1] softmax, double eps,
+                              const double* w, Py_ssize_t ignore_index,
                               Py_ssize_t i) noexcept nogil:
     cdef Py_ssize_t j, k, c = x.shape[1], c16 = c - c % 16
     cdef const floating* row = &x[i, 0]
     cdef floating* prob = &softmax[i, 0]
     cdef floating m = row[0], e, inverse
     cdef floating lane[16]  # 16 partial sums: independent adds that GCC packs into vector registers
-    cdef double total = 0, row_sum = 0, row_lse
+    cdef double total = 0, row_sum = 0, row_lse, w_t = 1
+    cdef Py_ssize_t t = target[i]
     for j in range(1, c):
         if row[j] > m:
             m = row[j]
@@ -112,21 +131,45 @@ cdef inline void _row_forward(const floating[:, ::1] x, const Py_ssize_t[::1] ta
     for j in range(c):  # the row is still in L1: this pass costs little
         prob[j] = prob[j] * inverse
     row_lse = m + log(total)
-    loss[i] = row_lse - row[target[i]]
+    if t == ignore_index:
+        loss[i] = 0
+        return
+    if w != NULL:
+        w_t = w[t]
+    loss[i] = w_t * (row_lse - row[t])
     if eps != 0:  # skipped at 0 so that a -inf logit cannot turn 0 * inf into NaN
-        for j in range(c):
-            row_sum = row_sum + row[j]
-        loss[i] = (1 - eps) * loss[i] + eps * (row_lse - row_sum / c)
+        if w == NULL:
+            for j in range(c):
+                row_sum = row_sum + row[j]
+            loss[i] = (1 - eps) * loss[i] + eps * (row_lse - row_sum / c)
+        else:
+            for j in range(c):
+                row_sum = row_sum + w[j] * (row_lse - row[j])
+            loss[i] = (1 - eps) * loss[i] + eps / c * row_sum
 
 
 cdef inline void _row_backward(const floating[:, ::1] softmax, const Py_ssize_t[::1] target,
                                const double[::1] grad_loss, floating[:, ::1] grad_x, double eps,
+                               const double* w, double weight_sum, Py_ssize_t ignore_index,
                                Py_ssize_t i) noexcept nogil:
-    cdef Py_ssize_t j, c = softmax.shape[1]
+    cdef Py_ssize_t j, c = softmax.shape[1], t = target[i]
     cdef const floating* prob = &softmax[i, 0]
     cdef floating* grad_row = &grad_x[i, 0]
-    cdef double g = grad_loss[i]
-    cdef floating scale = <floating>g, off = <floating>(g * eps / c)
+    cdef double g = grad_loss[i], w_t
+    cdef floating scale, off
+    if t == ignore_index:
+        for j in range(c):
+            grad_row[j] = 0
+        return
+    if w == NULL:
+        scale = <floating>g
+        off = <floating>(g * eps / c)
+        for j in range(c):
+            grad_row[j] = scale * prob[j] - off
+        grad_row[t] = <floating>(grad_row[t] - g * (1 - eps))
+        return
+    w_t = w[t]
+    scale = <floating>(g * ((1 - eps) * w_t + eps / c * weight_sum))
     for j in range(c):
-        grad_row[j] = scale * prob[j] - off
-    grad_row[target[i]] = <floating>(grad_row[target[i]] - g * (1 - eps))
+        grad_row[j] = <floating>(scale * prob[j] - g * eps / c * w[j])
+    grad_row[t] = <floating>(grad_row[t] - g * (1 - eps) * w_t)

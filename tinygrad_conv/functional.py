@@ -11,11 +11,15 @@ OPS_MODULES = (
     "matmul",
     "reduce",
     "movement",
+    "join",
+    "select",
+    "statistics",
     "activation",
     "conv",
     "pool",
     "loss",
     "normalization",
+    "linear", "dropout", "adaptive_pool", "pointwise_loss",
 )
 
 __all__: list[str] = []

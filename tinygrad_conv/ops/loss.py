@@ -1,4 +1,5 @@
-"""Losses: cross_entropy from logits.
+"""Losses over class indices: cross_entropy from logits, nll_loss from log-probabilities, each
+with PyTorch's weight= (one per class), ignore_index and weighted mean.
 
 Kernels: kernels/cross_entropy.pyx; readable twin: tinygrad_conv/reference/cross_entropy.py.
 """
@@ -11,16 +12,16 @@ from typing import Any
 import numpy as np
 
 from .._backend import kernels, num_threads
-from .._checks import check_float, check_ndim
+from .._checks import check_float, check_ndim, is_int
 from ..autograd import Context, Function, is_tensor, make_tensor
 
-__all__ = ["cross_entropy"]
+__all__ = ["cross_entropy", "nll_loss"]
 
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_target(target: np.ndarray, n: int, c: int) -> None:
-    op = "cross_entropy"
+def _check_target(target: np.ndarray, n: int, c: int, ignore_index: int = -100,
+                  op: str = "cross_entropy") -> None:
     if target.dtype.kind not in "iuf":
         raise TypeError(f"{op}: target must be an integer array of class indices, "
                         f"got dtype {target.dtype}")
@@ -32,11 +33,38 @@ def _check_target(target: np.ndarray, n: int, c: int) -> None:
         if bad.size:
             raise ValueError(f"{op}: target must hold integer class indices, got {target[bad[0]]} "
                              f"at index {bad[0]}")
-    bad = np.flatnonzero((target < 0) | (target >= c))
+    bad = np.flatnonzero((target != ignore_index) & ((target < 0) | (target >= c)))
     if bad.size:  # the kernel reads x[i, target[i]] unchecked: this test is what makes that safe
         value = target[bad[0]].item()
-        raise ValueError(f"{op}: target must lie in [0, C) = [0, {c}) where C = x.shape[1], "
-                         f"got {value:g} at index {bad[0]}")
+        raise ValueError(f"{op}: target must lie in [0, C) = [0, {c}) where C = x.shape[1] (or "
+                         f"equal ignore_index={ignore_index}), got {value:g} at index {bad[0]}")
+
+
+def _check_class_args(op: str, c: int, reduction: Any, weight: Any, ignore_index: Any):
+    """reduction, weight (None or C numbers, returned as float64) and ignore_index (an int)."""
+    if not isinstance(reduction, str):
+        raise TypeError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if not is_int(ignore_index):
+        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
+    if weight is None:
+        return None, int(ignore_index)
+    array = np.asarray(weight.data if is_tensor(weight) else weight)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{op}: weight must hold numbers (one weight per class), got dtype "
+                        f"{array.dtype}")
+    if array.shape != (c,):
+        raise ValueError(f"{op}: weight must be 1-D with one weight per class, (C,) = ({c},), got "
+                         f"shape {array.shape}")
+    # A copy: later changes of the caller's array cannot reach the kernel or the backward.
+    return np.array(array, dtype=np.float64, copy=True), int(ignore_index)
+
+
+def _denominator(target: np.ndarray, weight: np.ndarray | None, ignore_index: int) -> float:
+    """PyTorch's weighted mean divides by sum w[t] over the targets not ignored."""
+    kept = target[target != ignore_index]
+    return float(kept.size) if weight is None else float(weight[kept].sum())
 
 
 class CrossEntropy(Function):
@@ -44,68 +72,139 @@ class CrossEntropy(Function):
     inputs = ("logits", "target")
 
     @staticmethod
-    def check(x, target, reduction="mean", label_smoothing=0.0):
+    def check(x, target, reduction="mean", label_smoothing=0.0, weight=None, ignore_index=-100):
         op = "cross_entropy"
         check_ndim(op, "x", x, 2, "(N, C) logits")
         check_float(op, "x", x)
         if x.shape[1] == 0:
             raise ValueError(f"{op}: x must have at least one class (C >= 1), got shape {x.shape}")
-        _check_target(target, *x.shape)
-        if not isinstance(reduction, str):
-            raise TypeError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        weight, ignore_index = _check_class_args(op, x.shape[1], reduction, weight, ignore_index)
+        _check_target(target, *x.shape, ignore_index)
         eps = label_smoothing
         if not isinstance(eps, numbers.Real) or isinstance(eps, (bool, np.bool_)):
             raise TypeError(f"{op}: label_smoothing must be a float in [0, 1], got {eps!r}")
         if not 0.0 <= eps <= 1.0:  # NaN fails too
             raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {eps!r}")
-        return {"reduction": reduction, "label_smoothing": float(eps)}
+        return {"reduction": reduction, "label_smoothing": float(eps), "weight": weight,
+                "ignore_index": ignore_index}
 
     @staticmethod
-    def forward(ctx: Context, x, target, reduction, label_smoothing):
+    def forward(ctx: Context, x, target, reduction, label_smoothing, weight, ignore_index):
         x = np.ascontiguousarray(x)  # the kernel trusts C-contiguous rows
         target = target.astype(np.intp, copy=False)  # range-checked in check
         n = x.shape[0]
         loss, softmax = np.empty(n), np.empty_like(x)  # loss: float64 per row, whatever x's dtype
         kernels().cross_entropy_forward(x, target, loss, softmax, label_smoothing,
-                                        num_threads(x.size))
+                                        num_threads(x.size), weight, ignore_index)
         ctx.save_for_backward(softmax, target)  # backward needs softmax(x), not x
-        if reduction == "none":
-            return loss.astype(x.dtype)
-        total = loss.sum()
-        if reduction == "mean":
-            total = total / n if n else np.nan  # PyTorch: the mean of no rows is NaN
-        return np.asarray(total, dtype=x.dtype)
+        return _reduce(loss, reduction, _denominator(target, weight, ignore_index), x.dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_out):
         softmax, target = ctx.saved_tensors
-        n, reduction = softmax.shape[0], ctx.params["reduction"]
-        if reduction == "none":
-            grad_loss = np.ascontiguousarray(grad_out, dtype=np.float64)
-        else:  # d(sum)/d(loss_i) = 1, d(mean)/d(loss_i) = 1 / N
-            grad_loss = np.full(n, float(grad_out) / (n if reduction == "mean" and n else 1))
+        p = ctx.params
+        grad_loss = _grad_rows(grad_out, softmax.shape[0], p["reduction"],
+                               _denominator(target, p["weight"], p["ignore_index"]))
         grad_x = np.empty_like(softmax)
-        kernels().cross_entropy_backward(softmax, target, grad_loss, grad_x,
-                                         ctx.params["label_smoothing"], num_threads(grad_x.size))
+        kernels().cross_entropy_backward(softmax, target, grad_loss, grad_x, p["label_smoothing"],
+                                         num_threads(grad_x.size), p["weight"], p["ignore_index"])
         return grad_x, None  # no gradient for the class indices
 
 
-def _as_target(target: Any):
+def _reduce(loss: np.ndarray, reduction: str, denominator: float, dtype: np.dtype) -> np.ndarray:
+    if reduction == "none":
+        return loss.astype(dtype)
+    total = loss.sum()
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):  # PyTorch: no rows give NaN
+            total = total / denominator if denominator else np.float64(np.nan)
+    return np.asarray(total, dtype=dtype)
+
+
+def _grad_rows(grad_out: np.ndarray, n: int, reduction: str, denominator: float) -> np.ndarray:
+    """dL/d(loss_i): grad_out itself (none), 1 (sum) or 1 / denominator (mean)."""
+    if reduction == "none":
+        return np.ascontiguousarray(grad_out, dtype=np.float64)
+    scale = 1.0 if reduction == "sum" else (1.0 / denominator if denominator else np.nan)
+    return np.full(n, float(grad_out) * scale)
+
+
+class NLLLoss(Function):
+    """loss_i = -w[t_i] * x[i, t_i] (0 where t_i is ignore_index), x holding log-probabilities."""
+
+    name = "nll_loss"
+    inputs = ("x", "target")
+
+    @staticmethod
+    def check(x, target, weight=None, ignore_index=-100, reduction="mean"):
+        op = "nll_loss"
+        check_ndim(op, "x", x, 2, "(N, C) log-probabilities")
+        check_float(op, "x", x)
+        weight, ignore_index = _check_class_args(op, x.shape[1], reduction, weight, ignore_index)
+        _check_target(target, *x.shape, ignore_index, op=op)
+        return {"weight": weight, "ignore_index": ignore_index, "reduction": reduction}
+
+    @staticmethod
+    def forward(ctx: Context, x, target, weight, ignore_index, reduction):
+        target = target.astype(np.intp, copy=True)
+        kept = target != ignore_index
+        t = np.where(kept, target, 0)
+        w_t = np.where(kept, 1.0 if weight is None else weight[t], 0.0)
+        ctx.save_for_backward(target, w_t)
+        loss = -w_t * x[np.arange(x.shape[0]), t]
+        return _reduce(loss, reduction, _denominator(target, weight, ignore_index), x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        target, w_t = ctx.saved_tensors
+        (n, c), dtype = ctx.input_shapes[0], ctx.input_dtypes[0]
+        p = ctx.params
+        grad_loss = _grad_rows(grad_out, n, p["reduction"],
+                               _denominator(target, p["weight"], p["ignore_index"]))
+        grad_x = np.zeros((n, c), dtype=dtype)
+        grad_x[np.arange(n), np.where(w_t != 0, target, 0)] = -w_t * grad_loss
+        return grad_x, None
+
+
+def _as_target(target: Any, op: str = "cross_entropy"):
     """A Tensor as is; class indices (a list, an integer or float array) as a constant Tensor."""
     if is_tensor(target):
         return target
     array = np.asarray(target)
     if array.dtype.kind not in "iuf":
-        raise TypeError(f"cross_entropy: target must be an integer array of class indices, got "
+        raise TypeError(f"{op}: target must be an integer array of class indices, got "
                         f"dtype {array.dtype}")
     # Integer indices stay integers (API.md); check() rejects non-integers and bad ranges.
     return make_tensor(np.array(array, copy=True))
 
 
-def cross_entropy(x: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0):
-    """loss_i = (1 - eps) * -log_softmax(x_i)[target_i] + eps * mean_j -log_softmax(x_i)[j],
-    then the mean, the sum or none of them (reduction)."""
+def cross_entropy(x: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0,
+                  *, weight: Any = None, ignore_index: int = -100):
+    """loss_i = (1 - eps) * w_t * -log_softmax(x_i)[t] + eps / C * sum_j w_j * -log_softmax(x_i)[j]
+    (0 where t = ignore_index), then the sum, none, or the weighted mean sum_i loss_i / sum_i w_t.
+    (nn.functional.cross_entropy takes PyTorch's argument order.)"""
     return CrossEntropy.apply(x, _as_target(target), reduction=reduction,
-                              label_smoothing=label_smoothing)
+                              label_smoothing=label_smoothing, weight=weight,
+                              ignore_index=ignore_index)
+
+
+def nll_loss(x: Any, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean"):
+    """loss_i = -w[t_i] * x[i, t_i] for log-probabilities x (log_softmax's output); the weighted
+    mean divides by sum_i w[t_i]. PyTorch's signature (size_average and reduce are its legacy
+    spellings of reduction)."""
+    reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
+    return NLLLoss.apply(x, _as_target(target, "nll_loss"), weight=weight,
+                         ignore_index=ignore_index, reduction=reduction)
+
+
+def legacy_reduction(op: str, size_average: Any, reduce: Any, reduction: str) -> str:
+    """PyTorch's deprecated size_average/reduce flags, when given, decide the reduction."""
+    if size_average is None and reduce is None:
+        return reduction
+    for name, value in (("size_average", size_average), ("reduce", reduce)):
+        if value is not None and not isinstance(value, bool):
+            raise TypeError(f"{op}: {name} must be a bool or None, got {value!r}")
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"

@@ -16,7 +16,15 @@ Gradient: d lse / d x_j = exp(x_j - lse) = softmax(x)_j, hence
 Forward computes softmax = exp(x - m) / sum_j exp(x_j - m) anyway, and saves it for backward, which
 then needs no exp at all.
 
-The per-row vectors (loss, grad_loss) are float64 even for float32 logits. The caller reduces the
+Class weights w (PyTorch's weight=, one per class) scale each row by its target's weight, and the
+smoothing term by each class's weight:
+    loss = (1 - eps) * w_t * (lse - x_t) + eps / C * sum_j w_j * (lse - x_j)
+    dloss/dx_j = ((1 - eps) * w_t + eps / C * sum_k w_k) * softmax_j - (1 - eps) * w_t * [j == t]
+                 - eps / C * w_j
+(w = 1 gives the lines above.) A row whose target equals ignore_index has loss 0 and gradient 0;
+PyTorch's weighted mean then divides the sum of the losses by sum w_t over the rows not ignored.
+
+The per-row vectors (loss, grad_loss, weight) are float64 even for float32 logits. The caller reduces the
 per-row losses (mean, sum or none) and hands back dL/d(loss of each row) as grad_loss. Outputs are
 preallocated and written with `out[...] = ...`; the functions return None.
 """
@@ -27,10 +35,10 @@ import numpy as np
 
 
 def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray,
-                          softmax: np.ndarray, label_smoothing: float,
-                          num_threads: int = 1) -> None:
+                          softmax: np.ndarray, label_smoothing: float, num_threads: int = 1,
+                          weight: np.ndarray | None = None, ignore_index: int = -100) -> None:
     """softmax = exp(x - m) / sum_j exp(x_j - m); lse = m + log(sum_j exp(x_j - m));
-    loss = (1 - eps) * (lse - x_t) + eps * (lse - mean_j x_j)."""
+    loss = (1 - eps) * w_t * (lse - x_t) + eps / C * sum_j w_j * (lse - x_j), 0 if ignored."""
     eps = label_smoothing
     m = x.max(axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):  # a row with +inf or all -inf gives NaN, as in PyTorch
@@ -38,19 +46,31 @@ def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray,
         total = e.sum(axis=1, dtype=np.float64)
         lse = m[:, 0] + np.log(total)
     softmax[...] = e / total[:, None]
-    nll = lse - x[np.arange(len(x)), target]
+    kept = target != ignore_index
+    t = np.where(kept, target, 0)  # any class index: the ignored rows are zeroed below
+    w_t = 1.0 if weight is None else weight[t]
+    nll = w_t * (lse - x[np.arange(len(x)), t])
     if eps == 0:  # separate, so that a -inf logit cannot make 0 * inf = NaN
-        loss[...] = nll
+        row = nll
+    elif weight is None:
+        row = (1 - eps) * nll + eps * (lse - x.mean(axis=1, dtype=np.float64))
     else:
-        loss[...] = (1 - eps) * nll + eps * (lse - x.mean(axis=1, dtype=np.float64))
+        smooth = ((lse[:, None] - x) * weight).sum(axis=1)
+        row = (1 - eps) * nll + eps / x.shape[1] * smooth
+    loss[...] = np.where(kept, row, 0.0)
 
 
 def cross_entropy_backward(softmax: np.ndarray, target: np.ndarray, grad_loss: np.ndarray,
-                           grad_x: np.ndarray, label_smoothing: float,
-                           num_threads: int = 1) -> None:
-    """grad_x = grad_loss * (softmax - (1 - eps) * onehot(target) - eps / C)."""
+                           grad_x: np.ndarray, label_smoothing: float, num_threads: int = 1,
+                           weight: np.ndarray | None = None, ignore_index: int = -100) -> None:
+    """grad_x = grad_loss * (((1 - eps) * w_t + eps / C * sum_j w_j) * softmax
+    - (1 - eps) * w_t * onehot(t) - eps / C * w), 0 if ignored."""
     eps = label_smoothing
-    c = softmax.shape[1]
-    grad = softmax - eps / c
-    grad[np.arange(len(softmax)), target] -= 1 - eps
-    grad_x[...] = grad * grad_loss[:, None]
+    n, c = softmax.shape
+    kept = target != ignore_index
+    t = np.where(kept, target, 0)
+    w = np.ones(c) if weight is None else weight
+    w_t = w[t]
+    grad = ((1 - eps) * w_t + eps / c * w.sum())[:, None] * softmax - eps / c * w
+    grad[np.arange(n), t] -= (1 - eps) * w_t
+    grad_x[...] = np.where(kept[:, None], grad * grad_loss[:, None], 0)

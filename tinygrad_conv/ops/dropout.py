@@ -1,0 +1,92 @@
+"""Dropout, as PyTorch's: in training each element (dropout) or each whole channel (dropout2d) is
+zeroed with probability p and the rest scaled by 1 / (1 - p), so the expected value stays; outside
+training it is the identity. Masks come from the library's generator (tc.manual_seed)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .._random import generator
+from ..autograd import Context, Function
+
+__all__ = ["dropout", "dropout2d"]
+
+
+def _check_p(op: str, p: Any) -> float:
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{op}: p must be a float in [0, 1], got {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, got {p}")
+    return float(p)
+
+
+class Dropout(Function):
+    """y = x * mask / (1 - p), mask ~ Bernoulli(1 - p) per element; dL/dx = dL/dy * mask / (1-p).
+    ctx.params: p and kept (the fraction of the mask that was kept)."""
+
+    name = "dropout"
+    inputs = ("x",)
+
+    @classmethod
+    def check(cls, x, p=0.5):
+        if x.dtype.kind != "f":
+            raise TypeError(f"{cls.name}: x must be a float tensor, got dtype {x.dtype}")
+        return {"p": _check_p(cls.name, p)}
+
+    @staticmethod
+    def mask_shape(x: np.ndarray) -> tuple[int, ...]:
+        return x.shape
+
+    @classmethod
+    def forward(cls, ctx: Context, x, p):
+        shape = cls.mask_shape(x)
+        keep = generator().random(shape) >= p  # P(keep) = 1 - p; p = 1 keeps nothing
+        scale = np.zeros((), x.dtype) if p == 1 else np.asarray(1 / (1 - p), dtype=x.dtype)
+        mask = keep.astype(x.dtype) * scale
+        ctx.params["kept"] = float(keep.mean()) if keep.size else 1.0
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (mask,) = ctx.saved_tensors
+        return grad_out * mask
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels: one mask value per (n, c) of an (N, C, H, W) or (C, H, W) input."""
+
+    name = "dropout2d"
+
+    @classmethod
+    def check(cls, x, p=0.5):
+        if x.ndim not in (3, 4):
+            raise ValueError(f"dropout2d: x must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape "
+                             f"{x.shape}")
+        return super().check(x, p)
+
+    @staticmethod
+    def mask_shape(x: np.ndarray) -> tuple[int, ...]:
+        return x.shape[:-2] + (1, 1)
+
+
+def _dropout(fn: type[Function], x: Any, p: Any, training: Any, op: str):
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"{op}: training must be a bool, got {training!r}")
+    _check_p(op, p)
+    if not training:
+        return x  # the identity, as PyTorch's F.dropout outside training
+    return fn.apply(x, p=p)
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only)."""
+    return _dropout(Dropout, x, p, training, "dropout")
+
+
+def dropout2d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False):
+    """Zero each whole channel with probability p and scale the rest by 1 / (1 - p)."""
+    return _dropout(Dropout2d, x, p, training, "dropout2d")
