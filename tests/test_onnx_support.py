@@ -30,8 +30,14 @@ class Fn(nn.Module):
 
 
 def engine(model, x: np.ndarray) -> list[np.ndarray]:
-    with tc.no_grad():
-        out = model(tc.Tensor(x))
+    """The model's outputs in eval mode (its train/eval mode restored)."""
+    training = model.training
+    model.eval()
+    try:
+        with tc.no_grad():
+            out = model(tc.Tensor(x))
+    finally:
+        model.train(training)
     outs = out if isinstance(out, (tuple, list)) else (out,)
     return [o.data for o in outs]
 

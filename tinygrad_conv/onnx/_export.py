@@ -115,16 +115,19 @@ def _run_forward(model: Any, inputs: list[Tensor]) -> list[Tensor]:
     return outputs
 
 
-def state_names(model: Any) -> dict[int, str]:
-    """id of each parameter and buffer (and of its array) -> its state-dict key."""
-    named: list[tuple[str, Any]] = []
-    for method in ("named_parameters", "named_buffers"):
+def state_members(model: Any) -> list[tuple[str, Any]]:
+    """(state-dict key, parameter or buffer), in the state dict's order, then any others."""
+    members: list[tuple[str, Any]] = []
+    for method in ("_state_items", "named_parameters", "named_buffers"):
         if hasattr(model, method):
-            named += list(getattr(model, method)())
+            members += [(k, v) for k, v in getattr(model, method)() if v is not None]
+    return members
+
+
+def state_names(members: list[tuple[str, Any]]) -> dict[int, str]:
+    """id of each parameter and buffer (and of its array) -> its state-dict key."""
     names: dict[int, str] = {}
-    for key, value in named:
-        if value is None:
-            continue
+    for key, value in members:
         names.setdefault(id(value), key)
         if hasattr(value, "data"):
             names.setdefault(id(value.data), key)
@@ -144,8 +147,10 @@ def _order(outputs: list[Tensor]) -> list[Tensor]:
 
 def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) -> onnx.ModelProto:
     g = Graph(opset, dynamic)
-    names = state_names(model)
+    members = state_members(model)
+    names = state_names(members)
     g.array_names = names
+    g.state = dict(reversed(members))  # key -> the parameter or buffer (first one wins)
     for name in (*input_names, *output_names, *sorted(set(names.values()))):
         if name not in g._used:
             g.reserve(name)
@@ -175,10 +180,10 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) ->
             raise NotImplementedError(f"onnx export: the op {t.op!r} has no ONNX mapping "
                                       f"(in {_where(t)})")
         xs = [value_of(p) for p in t.parents]
-        g.scope = _where(t, default="")
+        g.scope, g.label = _scope(t)
         name, batch = converter(g, t, xs, t._ctx.params)
         values[id(t)] = Value(name, t, batch if dynamic else None)
-    g.scope = ""
+    g.scope, g.label = "", ""
 
     out_infos = []
     batch_size = inputs[0].shape[0] if inputs and inputs[0].ndim else None
@@ -204,8 +209,10 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) ->
         if dynamic:
             dims[0] = "batch"
         in_infos.append(_info(name, t.dtype, dims))
+    rank = {key: i for i, (key, _) in reversed(list(enumerate(members)))}
+    initializers = sorted(g.initializers, key=lambda t: rank.get(t.name, len(rank)))  # stable
     graph = helper.make_graph(g.nodes, type(model).__name__, in_infos, out_infos,
-                              initializer=g.initializers)
+                              initializer=initializers)
     opsets = [helper.make_opsetid("", opset)]
     from .. import __version__
 
@@ -228,9 +235,14 @@ def _rename(g: Graph, old: str, new: str) -> None:
                     field[i] = new
 
 
-def _where(t: Tensor, default: str = "the model") -> str:
+def _scope(t: Tensor) -> tuple[str, str]:
+    """(module path, a label for node names: the path, or the class of the outermost module)."""
     scope = getattr(t, "_module", ()) or ()
-    if scope:
-        path, cls = scope[-1]
-        return path or cls
-    return default
+    if not scope:
+        return "", ""
+    path, cls = scope[-1]
+    return path, path or cls
+
+
+def _where(t: Tensor) -> str:
+    return _scope(t)[1] or "the model"

@@ -54,10 +54,12 @@ class Graph:
         self.dynamic = dynamic
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
-        self.scope = ""  # the module path of the op being converted (node names, for Netron)
+        self.scope = ""  # the module path of the op being converted ("" for the outermost)
+        self.label = ""  # what node names start with (Netron shows them)
         self._used: set[str] = set()
         self._int_cache: dict[tuple, str] = {}
         self.array_names: dict[int, str] = {}  # id of a parameter/buffer (or its array) -> key
+        self.state: dict[str, Any] = {}  # state-dict key -> the parameter or buffer
         self._params_written: set[str] = set()
 
     # --- names --------------------------------------------------------------------------------
@@ -82,7 +84,7 @@ class Graph:
         """Add one node; returns its output name (or a list of them when n_out > 1)."""
         base = hint or op_type.lower()
         outputs = [self.fresh(base) for _ in range(n_out)]
-        name = self.fresh(f"{self.scope}/{op_type}" if self.scope else op_type)
+        name = self.fresh(f"{self.label}/{op_type}" if self.label else op_type)
         attrs = {k: v for k, v in attrs.items() if v is not None}
         self.nodes.append(helper.make_node(op_type, inputs, outputs, name=name, **attrs))
         return outputs[0] if n_out == 1 else outputs

@@ -86,45 +86,45 @@ def adaptive_pool2d(g: Graph, t, xs: list[Value], p: dict):
     return g.node("Identity", [out], hint=t.op), x.batch
 
 
-def _stat(g: Graph, inputs: dict, p: dict, key: str, names: tuple[str, ...], dtype):
-    """A batch_norm statistic or affine parameter: an input of the op, or an array in its params
-    (named after the state-dict key when the exporter knows it). None if absent."""
-    for name in names:
-        if name in inputs:
-            return inputs[name].name
-    for name in names:
-        value = p.get(name)
-        if value is not None:
-            array = np.asarray(getattr(value, "data", value))
-            known = g.array_names.get(id(value)) or g.array_names.get(id(array))
-            if known is not None:
-                return g.param_initializer(known, array)
-            return g.const(array.astype(dtype, copy=False))
-    return None
+def _running(g: Graph, stat: str, used: np.ndarray, dtype) -> str:
+    """The running statistic batch_norm used (its ctx keeps a float64 copy): the buffer's own
+    initializer when the module that ran the op has one holding these values, else a constant."""
+    key = f"{g.scope}.running_{stat}" if g.scope else f"running_{stat}"
+    buffer = g.state.get(key)
+    if buffer is not None:
+        array = np.asarray(getattr(buffer, "data", buffer))
+        if array.shape == used.shape and np.array_equal(array.astype(np.float64), used):
+            return g.param_initializer(key, array)
+    return g.const(used.astype(dtype))
 
 
 @converts("batch_norm")
 def batch_norm(g: Graph, t, xs: list[Value], p: dict):
+    """Eval: BatchNormalization with the running statistics. With batch statistics (training=True,
+    or no running statistics) the normalisation is written out: the export is for inference, and
+    the running statistics are not updated."""
     inputs = named_inputs(t, xs)
-    x = inputs.get("x", xs[0])
-    if p.get("training"):
-        raise NotImplementedError(
-            "onnx export: batch_norm in training mode (batch statistics) has no inference "
-            "mapping; the export runs model.eval(), so this came from a functional call with "
-            "training=True")
-    c, dtype = x.shape[1], t.dtype
-    mean = _stat(g, inputs, p, "mean", ("running_mean", "mean"), dtype)
-    var = _stat(g, inputs, p, "var", ("running_var", "var"), dtype)
-    if mean is None or var is None:
-        raise NotImplementedError("onnx export: batch_norm without running statistics (created "
-                                  "with track_running_stats=False) has no inference mapping")
-    scale = _stat(g, inputs, p, "weight", ("weight", "gamma"), dtype)
-    bias = _stat(g, inputs, p, "bias", ("bias", "beta"), dtype)
-    scale = scale or g.const(np.ones(c, dtype=dtype))
-    bias = bias or g.const(np.zeros(c, dtype=dtype))
+    x, dtype = inputs.get("x", xs[0]), t.dtype
+    c = x.shape[1]
+    scale = inputs["weight"].name if "weight" in inputs else g.const(np.ones(c, dtype=dtype))
+    bias = inputs["bias"].name if "bias" in inputs else g.const(np.zeros(c, dtype=dtype))
     eps = float(p.get("eps", 1e-5))
-    out = g.node("BatchNormalization", [x.name, scale, bias, mean, var], hint="batch_norm",
-                 epsilon=eps)
+    if not p.get("training"):
+        mean = _running(g, "mean", np.asarray(p["mean"]), dtype)
+        var = _running(g, "var", np.asarray(p["var"]), dtype)
+        out = g.node("BatchNormalization", [x.name, scale, bias, mean, var], hint="batch_norm",
+                     epsilon=eps)
+        return out, x.batch
+    axes = [0] + list(range(2, x.ndim))
+    mean = g.reduce("ReduceMean", x.name, axes, True)
+    diff = g.node("Sub", [x.name, mean])
+    var = g.reduce("ReduceMean", g.node("Mul", [diff, diff]), axes, True)
+    invstd = g.node("Reciprocal", [g.node("Sqrt", [g.node("Add", [var, g.scalar(eps, dtype)])])])
+    shape = g.ints([c] + [1] * (x.ndim - 2))
+    scale = g.node("Reshape", [scale, shape])
+    bias = g.node("Reshape", [bias, shape])
+    out = g.node("Add", [g.node("Mul", [g.node("Mul", [diff, invstd]), scale]), bias],
+                 hint="batch_norm")
     return out, x.batch
 
 
