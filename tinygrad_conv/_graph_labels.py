@@ -1,67 +1,41 @@
-"""Node labels for draw_graph, twice: as HTML-like tables for Graphviz's dot, and as record/plain
-labels for the in-process Graphviz, which is built without HTML-label support."""
+"""The neutral picture (_graph_model.Picture) written as DOT: with HTML-like table labels for
+Graphviz's dot, or with record/plain labels for the in-process Graphviz, which is built without
+HTML-label support. Every text that comes from the user (names, op names, parameters) is escaped
+for the flavour it goes into."""
 
 from __future__ import annotations
 
-import dataclasses
 from html import escape
-from typing import Any
 
+import graphviz
 import numpy as np
+
+from ._format import data_summary, fmt, grad_summary, safe_text, tidy
+from ._graph_model import Box, NoteNode, OpNode, Picture, TensorNode
 
 MAX_VALUES = 25  # at most this many elements are shown value by value
 ROW = 10  # longer rows of values wrap
 
-
-def fmt(value: Any) -> str:
-    """A number in about 3 significant digits (-0 shown as 0)."""
-    return f"{float(value) + 0.0:.3g}"
-
-
-def data_summary(array: np.ndarray) -> str:
-    if array.size == 0:
-        return "empty"
-    a = np.asarray(array, dtype=np.float64)
-    return f"min {fmt(np.min(a))}  mean {fmt(np.mean(a))}  max {fmt(np.max(a))}"
-
-
-def grad_summary(array: np.ndarray, inline: int = 0) -> str:
-    """norm, min and max; or the values themselves when there are at most `inline` of them."""
-    if array.size == 0:
-        return "empty"
-    a = np.asarray(array, dtype=np.float64)
-    if a.size <= inline:
-        text = " ".join(fmt(v) for v in a.ravel())
-        return text if a.size == 1 else f"[{text}]"
-    if not np.any(a):
-        return "all zero"
-    return f"norm {fmt(np.linalg.norm(a))}  min {fmt(np.min(a))}  max {fmt(np.max(a))}"
-
-
-def format_param(value: Any) -> str:
-    """An op parameter for a label: tuples compact, slices as a:b, arrays by shape."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return ", ".join(f"{f.name}={format_param(getattr(value, f.name))}"
-                         for f in dataclasses.fields(value))
-    if isinstance(value, np.ndarray):
-        return str(value.tolist()) if value.size <= 6 else f"array{value.shape}"
-    if isinstance(value, slice):
-        parts = ["" if x is None else str(x) for x in (value.start, value.stop)]
-        return ":".join(parts) + (f":{value.step}" if value.step is not None else "")
-    if isinstance(value, tuple):
-        inner = ", ".join(format_param(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, float):
-        return fmt(value)
-    return str(value)
-
-
-def tidy(array: np.ndarray) -> np.ndarray:
-    """A copy with rounding noise (below 1e-6 of the largest magnitude) shown as 0."""
-    array = np.array(array, dtype=np.float64)
-    if array.size and np.isfinite(array).all():
-        array[np.abs(array) < 1e-6 * np.max(np.abs(array))] = 0.0
-    return array
+COLORS = {  # fill colours; the legend shows the ones a picture uses
+    "leaf": "#a9d6f5",       # a leaf that requires grad (parameter or input)
+    "constant": "#fff3b0",   # a tensor that does not require grad
+    "op": "#ffd7a8",
+    "output": "#c6ef8e",
+    "intermediate": "#ffffff",
+    "zero grad": "#c8c8c8",
+    "accumulated": "#f3b6e6",
+    "NaN/Inf": "#ff7b7b",
+}
+LEGEND = {
+    "leaf": "leaf, requires grad", "constant": "constant (no grad)", "op": "operation",
+    "output": "output", "intermediate": "intermediate tensor", "zero grad": "gradient all zero",
+    "accumulated": "grad summed over several backward passes",
+    "NaN/Inf": "NaN or Inf", "no grad yet": "no grad yet (dashed)",
+}
+GRAPH_ATTR = {"fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.3"}
+NODE_ATTR = {"fontname": "Helvetica", "fontsize": "11"}
+EDGE_ATTR = {"color": "#555555", "arrowsize": "0.7", "fontsize": "9", "fontcolor": "#555555",
+             "fontname": "Helvetica"}
 
 
 def values_block(caption: str, array: np.ndarray) -> tuple[str, list[list[str]] | str]:
@@ -77,29 +51,108 @@ def values_block(caption: str, array: np.ndarray) -> tuple[str, list[list[str]] 
     return caption, [flat[i:i + width] for i in range(0, len(flat), width)]
 
 
-def tensor_html(title: str, shape: str, blocks: list, note: str) -> str:
-    rows = ([f"<B>{escape(title)}</B>"] if title else []) + [escape(shape)]
+def write_dot(picture: Picture, graph: graphviz.Digraph, html: bool) -> None:
+    """Fill `graph` (empty) with the picture, in one label flavour."""
+    graph.attr("graph", rankdir=picture.rankdir, **GRAPH_ATTR)
+    graph.attr("node", **NODE_ATTR)
+    graph.attr("edge", **EDGE_ATTR)
+    clusters = {scope: graphviz.Digraph(name=f"cluster_{k}")
+                for k, scope in enumerate(picture.boxes)}
+    for scope, box in picture.boxes.items():
+        clusters[scope].attr(label=_plain(picture.box_label(box)), style="rounded",
+                             color="#7a7a7a", fontcolor="#333333", fontsize="12",
+                             fontname="Helvetica-Bold", labeljust="l", margin="10",
+                             **_repeat_style(box))
+    for scope, node in picture.nodes:
+        target = clusters[tuple(scope)] if scope else graph
+        target.node(node.name, id=node.name, **_node_attrs(node, html, picture.rankdir))
+    scopes = {node.name: tuple(scope) for scope, node in picture.nodes}
+    for op, leaves in picture.same_rank.items():  # parameters beside their op, not above it:
+        level = graphviz.Digraph()  # module boxes then stack instead of forming a staircase
+        level.attr(rank="same")
+        for name in (op, *leaves):
+            level.node(name)
+        scope = scopes[op]
+        (clusters[scope] if scope else graph).subgraph(level)
+    for prefix in sorted(clusters, key=len, reverse=True):  # inner boxes into outer ones
+        (clusters[prefix[:-1]] if len(prefix) > 1 else graph).subgraph(clusters[prefix])
+    for e in picture.edges:
+        attrs = {"label": _plain(e.label)} if e.label else {}
+        if e.dashed:
+            attrs.update(style="dashed", color="#888888")
+        if e.main:
+            attrs["weight"] = "8"
+        if e.reverse:
+            graph.edge(e.head, e.tail, dir="back", **attrs)
+        else:
+            graph.edge(e.tail, e.head, **attrs)
+    if picture.legend:
+        _legend(graph, picture.legend, html)
+
+
+def _repeat_style(box: Box) -> dict:
+    return {"penwidth": "2", "style": "rounded,dashed"} if box.repeats > 1 else {}
+
+
+def _plain(text: str) -> str:
+    """Text for a plain DOT string: backslashes kept literal, never read as an HTML label."""
+    return graphviz.escape(safe_text(text, 200))
+
+
+def _node_attrs(node, html: bool, rankdir: str) -> dict:
+    if isinstance(node, TensorNode):
+        common = {"style": "rounded,filled" + (",dashed" if node.dashed else ""),
+                  "fillcolor": COLORS[node.kind], "color": "#c00000" if node.bad else "#333333",
+                  "penwidth": "2" if node.bad or node.output or node.kind == "accumulated"
+                  else "1"}
+        if html:
+            return {"label": tensor_html(node), "shape": "box", "margin": "0.05", **common}
+        return {"label": tensor_record(node, rankdir), "shape": "Mrecord", **common}
+    if isinstance(node, OpNode):
+        common = {"shape": "box", "style": "filled", "fillcolor": COLORS["op"],
+                  "color": "#b36b00", "margin": "0.08,0.03"}
+        return {"label": op_html(node) if html else _lines([node.op, *node.params]), **common}
+    assert isinstance(node, NoteNode)
+    return {"label": _lines(node.text.split("\n")), "shape": "note", "style": "filled",
+            "fillcolor": "#eeeeee", "color": "#888888"}
+
+
+def _lines(parts: list[str]) -> graphviz.quoting.NoHtml:
+    """Plain multi-line text: each part escaped, joined by DOT's centred line break."""
+    return graphviz.nohtml("\\n".join(safe_text(p).replace("\\", "\\\\") for p in parts))
+
+
+def _h(text: str) -> str:
+    return escape(safe_text(text), quote=True)
+
+
+def tensor_html(node: TensorNode) -> str:
+    rows = ([f"<B>{_h(node.title)}</B>"] if node.title else []) + [_h(node.shape)]
     cells = []
-    for caption, content in blocks:
+    for caption, content in node.blocks:
         head = f'<TR><TD><FONT POINT-SIZE="9" COLOR="#444444">{caption}</FONT></TD></TR>'
         if isinstance(content, str):  # a summary: one line, caption first
-            cells.append(f'<FONT POINT-SIZE="9" COLOR="#444444">{caption}</FONT> {escape(content)}')
+            cells.append(f'<FONT POINT-SIZE="9" COLOR="#444444">{caption}</FONT> {_h(content)}')
             continue
-        grid = "".join("<TR>" + "".join(f"<TD>{escape(v)}</TD>" for v in row) + "</TR>"
+        grid = "".join("<TR>" + "".join(f"<TD>{_h(v)}</TD>" for v in row) + "</TR>"
                        for row in content)
         body = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" '
                 f'COLOR="#999999" BGCOLOR="#ffffff">{grid}</TABLE>')
         cells.append(f'<TABLE BORDER="0" CELLSPACING="0">{head}<TR><TD>{body}</TD></TR></TABLE>')
-    if cells:
+    if cells and node.stack:
+        rows += cells
+    elif cells:
         row = "".join(f'<TD VALIGN="TOP">{c}</TD>' for c in cells)
         rows.append(f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR>{row}</TR></TABLE>')
-    if note:
-        rows.append(f'<FONT COLOR="#666666"><I>{escape(note)}</I></FONT>')
+    for note in node.notes:
+        colour = "#8a0070" if node.kind == "accumulated" else "#666666"
+        rows.append(f'<FONT COLOR="{colour}"><I>{_h(note)}</I></FONT>')
     return "<" + stack_html(rows) + ">"
 
 
-def op_html(op: str, params: list[str]) -> str:
-    rows = [f"<B>{escape(op)}</B>"] + [f'<FONT POINT-SIZE="9">{escape(p)}</FONT>' for p in params]
+def op_html(node: OpNode) -> str:
+    rows = [f"<B>{_h(node.op)}</B>"] + [f'<FONT POINT-SIZE="9">{_h(p)}</FONT>'
+                                         for p in node.params]
     return "<" + stack_html(rows) + ">"
 
 
@@ -108,37 +161,48 @@ def stack_html(rows: list[str]) -> str:
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>'
 
 
-def legend_html(entries: list[tuple[str, str, bool]]) -> str:
-    dash = ' STYLE="dashed"'
-    rows = "".join(
-        f'<TR><TD BGCOLOR="{colour}" BORDER="1"{dash if dashed else ""} WIDTH="18"> </TD>'
-        f'<TD ALIGN="LEFT">{escape(text)}</TD></TR>' for colour, text, dashed in entries)
-    return f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">{rows}</TABLE>>'
+def _legend(graph: graphviz.Digraph, entries: list, html: bool) -> None:
+    if html:
+        dash = ' STYLE="dashed"'
+        rows = "".join(
+            f'<TR><TD BGCOLOR="{COLORS.get(kind, "#ffffff")}" BORDER="1"'
+            f'{dash if dashed else ""} WIDTH="18"> </TD>'
+            f'<TD ALIGN="LEFT">{escape(text)}</TD></TR>' for kind, text, dashed in entries)
+        graph.node("legend", id="legend", shape="box", style="rounded", color="#bbbbbb",
+                   fontsize="9",
+                   label=f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">{rows}</TABLE>>')
+        return
+    with graph.subgraph(name="cluster_legend") as box:  # plain labels: one node per colour
+        box.attr(label="legend", color="#bbbbbb", style="rounded", fontsize="9")
+        for n, (kind, text, dashed) in enumerate(entries):
+            box.node(f"legend{n}", label=text, shape="box", fontsize="9",
+                     fillcolor=COLORS.get(kind, "#ffffff"),
+                     style="filled" + (",dashed" if dashed else ""), height="0.2")
 
 
 def _field(text: str) -> str:
-    for char in "\\{}|<>":
+    text = safe_text(text).replace("\\", "\\\\")
+    for char in "{}|<>\"":
         text = text.replace(char, "\\" + char)
     return text
 
 
-def tensor_record(title: str, shape: str, blocks: list, note: str, rankdir: str) -> str:
+def tensor_record(node: TensorNode, rankdir: str) -> graphviz.quoting.NoHtml:
     """A record label: the fields stack top to bottom, value grids as cells."""
-    rows = ([_field(title)] if title else []) + [_field(shape)]
+    rows = ([_field(node.title)] if node.title else []) + [_field(node.shape)]
     columns = []
-    for caption, content in blocks:
-        if isinstance(content, str):
+    for caption, content in node.blocks:
+        if isinstance(content, str) and node.stack:
+            rows.append(f"{caption} {_field(content)}")
+        elif isinstance(content, str):
             columns.append(f"{{{caption}|{_field(content)}}}")
+        elif node.stack:  # at this level fields stack; a {row} of values runs across
+            rows += [caption] + ["{" + "|".join(_field(v) for v in row) + "}" for row in content]
         else:
             grid = "|".join("{" + "|".join(_field(v) for v in row) + "}" for row in content)
             columns.append(f"{{{caption}|{grid}}}")
     if columns:
         rows.append("{" + "|".join(columns) + "}")
-    if note:
-        rows.append(_field(note))
+    rows += [_field(note) for note in node.notes]
     body = "|".join(rows)
-    return f"{{{body}}}" if rankdir in ("TB", "BT") else body  # records turn with rankdir
-
-
-def op_plain(op: str, params: list[str]) -> str:
-    return "\n".join([op, *params])
+    return graphviz.nohtml(f"{{{body}}}" if rankdir in ("TB", "BT") else body)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import autograd
-from ._graph_labels import fmt, grad_summary, tidy
+from . import _grad_passes, autograd
+from ._format import describe, passes_note, show
+from ._trace_html import trace_fragment, trace_page
 
 TINY = 9  # gradients with at most this many elements are printed value by value
 
@@ -33,10 +35,10 @@ class TraceStep:
 
     def line(self, width: int = 8) -> str:
         sent = "; ".join(
-            f"{describe(p)} gets {'no grad' if g is None else show(g)}"
+            f"{describe(p)} gets {'no grad' if g is None else show(g, TINY)}"
             for p, g in zip(self.parents, self.parent_grads, strict=True)
         )
-        arrived = f"{describe(self.output)} received {show(self.grad_in)}"
+        arrived = f"{describe(self.output)} received {show(self.grad_in, TINY)}"
         return f"{self.op:<{width}} {arrived}  ->  {sent}"
 
 
@@ -56,28 +58,48 @@ class BackwardTrace:
     def __getitem__(self, index: int) -> TraceStep:
         return self.steps[index]
 
+    def accumulated(self) -> list[tuple[Any, int]]:
+        """(tensor, passes) for each tensor of this graph whose .grad now holds more than one
+        backward pass (a forgotten zero_grad, or backward called twice)."""
+        found = []
+        for t in autograd.topo_order(self.root):
+            passes = _grad_passes.passes(t)
+            if passes > 1:
+                found.append((t, passes))
+        return found
+
     def __str__(self) -> str:
         digits = len(str(len(self.steps)))
         width = max((len(step.op) for step in self.steps), default=0)
-        lines = (f"{i:>{digits}}. {step.line(width)}" for i, step in enumerate(self.steps, 1))
+        lines = [f"{i:>{digits}}. {step.line(width)}" for i, step in enumerate(self.steps, 1)]
+        lines += [f"note: the grad of {describe(t)} is {passes_note(n)}"
+                  for t, n in self.accumulated()]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"<BackwardTrace of {len(self.steps)} steps>"
 
-    def to_html(self, path: str | os.PathLike, show_data: bool = False, rankdir: str = "TB") -> str:
+    def to_html(self, path: str | os.PathLike, show_data: bool = False, rankdir: str = "TB",
+                max_nodes: int | None = None) -> str:
         """Write one self-contained page stepping through this backward pass; returns the path.
-        `show_data` adds the values to the picture; `rankdir` as in draw_graph."""
-        from ._trace_html import trace_page
-
-        page = trace_page(self, show_data=show_data, rankdir=rankdir)
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(page)
+        `show_data` adds the values to the picture; `rankdir` and `max_nodes` as in draw_graph."""
+        page = trace_page(self, show_data=show_data, rankdir=rankdir, max_nodes=max_nodes)
+        try:
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(page)
+        except OSError as err:
+            raise OSError(f"BackwardTrace.to_html: cannot write {os.fspath(path)!r}: "
+                          f"{err.strerror or err}") from err
         return os.fspath(path)
 
+    def _repr_html_(self) -> str:
+        """The page inline in a notebook (at most 200 nodes of the picture)."""
+        return trace_fragment(self, max_nodes=200)
 
-def trace_backward(tensor, grad: Any = None) -> BackwardTrace:
-    """Run tensor.backward(grad), recording each op's step; .grad ends up as backward leaves it."""
+
+def trace_backward(tensor, grad: Any = None, retain_graph: bool = False) -> BackwardTrace:
+    """Run tensor.backward(grad, retain_graph), recording each op's step; .grad ends up as
+    backward leaves it."""
     steps: list[TraceStep] = []
 
     def on_step(output, grad_in, parent_grads) -> None:
@@ -85,20 +107,8 @@ def trace_backward(tensor, grad: Any = None) -> BackwardTrace:
                       for p, g in zip(output.parents, parent_grads, strict=True))
         steps.append(TraceStep(output.op, output, np.array(grad_in, copy=True), grads))
 
-    autograd.backward(tensor, grad, on_step=on_step)
+    if "retain_graph" in inspect.signature(autograd.backward).parameters:
+        autograd.backward(tensor, grad, on_step=on_step, retain_graph=retain_graph)
+    else:  # an engine without retain_graph keeps every graph
+        autograd.backward(tensor, grad, on_step=on_step)
     return BackwardTrace(tensor, steps)
-
-
-def describe(t) -> str:
-    """A tensor in a few words: its name, else what made it; then its shape."""
-    what = t.name or (f"{t.op} output" if t.op else "leaf" if t.requires_grad else "constant")
-    return f"{what} {tuple(t.shape)}"
-
-
-def show(array: np.ndarray) -> str:
-    """Values when there are few of them, else a summary."""
-    array = np.asarray(array)
-    if array.size <= TINY:
-        text = np.array2string(tidy(array), separator=", ", formatter={"float_kind": fmt})
-        return " ".join(text.split())
-    return grad_summary(array)
