@@ -94,7 +94,7 @@ def test_load_mnist_missing_file_is_named(tmp_path):
 @pytest.mark.parametrize("corrupt, fragment", [
     (lambda raw: raw[:-3], "truncated or corrupt"),
     (lambda raw: b"\x01\x02" + raw[2:], "bad magic"),
-    (lambda raw: b"", "bad magic"),
+    (lambda raw: b"", "is empty"),
     (lambda raw: raw[:6], "truncated header"),
 ])
 def test_load_mnist_corrupt_file_is_named(tmp_path, corrupt, fragment):
