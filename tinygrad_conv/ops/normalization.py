@@ -113,7 +113,8 @@ class BatchNorm(Function):
     def forward(ctx: Context, x, weight=None, bias=None, *, training, momentum, eps,
                 running_mean, running_var):
         n, c = x.shape[:2]
-        x3 = np.ascontiguousarray(x).reshape(n, c, -1)  # (N, C, L): what the kernels trust
+        l = int(np.prod(x.shape[2:]))  # 1 for (N, C); -1 in reshape fails on empty arrays
+        x3 = np.ascontiguousarray(x).reshape(n, c, l)  # (N, C, L): what the kernels trust
         weight = np.ones(c, x.dtype) if weight is None else np.ascontiguousarray(weight)
         bias = np.zeros(c, x.dtype) if bias is None else np.ascontiguousarray(bias)
         y = np.empty_like(x3)
