@@ -69,3 +69,42 @@ def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: axis has repeated entries: {axis!r}")
     return tuple(sorted(normalized))
+
+
+def check_choice(op: str, name: str, value: Any, choices: tuple) -> Any:
+    """`value` is one of `choices` (reduction, mode, schedule ...). A value of the wrong kind and a
+    wrong value are both ValueError, as PyTorch's `reduction=` check is, so the functional form and
+    the layer agree."""
+    if not isinstance(value, (str, int, float, type(None))) or value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{op}: {name} must be one of {listed}, got {value!r}")
+    return value
+
+
+def as_real(op: str, name: str, value: Any, low: float | None = None, high: float | None = None,
+            low_open: bool = False, high_open: bool = False, finite: bool = True) -> float:
+    """A real number (Python or NumPy; not a bool) within [low, high] (or open ends) -> float.
+    NaN is always refused, and so are infinities unless finite=False."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
+    number = float(value)
+    bad = number != number or (finite and number in (float("inf"), float("-inf")))
+    if low is not None:
+        bad = bad or number < low or (low_open and number == low)
+    if high is not None:
+        bad = bad or number > high or (high_open and number == high)
+    if bad:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        span = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+        raise ValueError(f"{op}: {name} must lie in {span}, got {value!r}")
+    return number
+
+
+def as_count(op: str, name: str, value: Any, low: int, high: int) -> int:
+    """An int (Python or NumPy; not a bool) in [low, high], e.g. a thread count."""
+    if not is_int(value):
+        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{op}: {name} must be between {low} and {high}, got {value!r}")
+    return int(value)
