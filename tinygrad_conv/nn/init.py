@@ -3,7 +3,7 @@
 Conv2d and Linear weights: kaiming_uniform_(w, a=sqrt(5)), which is U(-1/sqrt(fan_in),
 1/sqrt(fan_in)); their biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in)). fan_in = in_features, or
 C_in/groups * kH * kW. Random numbers come from one NumPy Generator; manual_seed(seed) makes models
-reproducible."""
+reproducible. Every function writes in place, bumps the tensor's version and returns it."""
 
 from __future__ import annotations
 
@@ -44,13 +44,80 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Tensor:
     """Fill with U(a, b)."""
     rng = _random_generator() if generator is None else generator
-    tensor.data[...] = rng.uniform(a, b, size=tensor.shape)
+    return _fill(tensor, rng.uniform(a, b, size=tensor.shape))
+
+
+def _fill(tensor: Tensor, values) -> Tensor:
+    tensor.data[...] = values
+    tensor._bump_version()
     return tensor
+
+
+def _fan(op: str, tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{op}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """Fill with N(mean, std^2)."""
+    rng = _random_generator() if generator is None else generator
+    return _fill(tensor, rng.normal(mean, std, size=tensor.shape))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    return _fill(tensor, val)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, 1)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
-    tensor.data[...] = 0
-    return tensor
+    return _fill(tensor, 0)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
+                    generator: np.random.Generator | None = None) -> Tensor:
+    """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot and Bengio)."""
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0,
+                   generator: np.random.Generator | None = None) -> Tensor:
+    """N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+    return normal_(tensor, 0.0, std, generator)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu",
+                    generator: np.random.Generator | None = None) -> Tensor:
+    """N(0, std^2), std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a) (He et al.)."""
+    fan = _fan("kaiming_normal_", tensor, mode)
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan else 0.0
+    return normal_(tensor, 0.0, std, generator)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: np.random.Generator | None = None) -> Tensor:
+    """N(mean, std^2) restricted to [a, b]: values outside are drawn again."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: a must be smaller than b, got a={a}, b={b}")
+    rng = _random_generator() if generator is None else generator
+    values = rng.normal(mean, std, size=tensor.shape)
+    outside = (values < a) | (values > b)
+    for _ in range(1000):  # each round keeps a fixed share; 1000 rounds leave none in practice
+        if not outside.any():
+            break
+        values[outside] = rng.normal(mean, std, size=int(outside.sum()))
+        outside = (values < a) | (values > b)
+    return _fill(tensor, np.clip(values, a, b))
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
@@ -58,10 +125,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      generator: np.random.Generator | None = None) -> Tensor:
     """Fill with U(-bound, bound), bound = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity,
     a)."""
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
-    fan = fan_in if mode == "fan_in" else fan_out
+    fan = _fan("kaiming_uniform_", tensor, mode)
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan) if fan else 0.0
     return uniform_(tensor, -bound, bound, generator)
 

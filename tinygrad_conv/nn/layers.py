@@ -1,10 +1,9 @@
-"""The layers, with PyTorch's constructor arguments, parameter names, shapes and default
+"""The layers with parameters or windows (Conv2d, Linear, pools, adaptive pools, Flatten,
+Identity), with PyTorch's constructor arguments, parameter names, shapes and default
 initialisation."""
 
 from __future__ import annotations
 
-import numbers
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -83,22 +82,14 @@ class Linear(Module):
         init.default_weight_and_bias_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.shape[-1:] != (self.in_features,):
+        if tuple(getattr(x, "shape", ()))[-1:] != (self.in_features,):
             raise ValueError(f"Linear: x must end in in_features={self.in_features}, got shape "
-                             f"{tuple(x.shape)}")
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+                             f"{tuple(getattr(x, 'shape', ()))}")
+        return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, " \
                f"bias={self.bias is not None}"
-
-
-class ReLU(Module):
-    """y = max(x, 0)."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
 
 
 class _Pool2d(Module):
@@ -147,57 +138,41 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
-class Sequential(Module):
-    """Calls its layers in order; they are named "0", "1", ... as in PyTorch."""
-
-    def __init__(self, *layers: Module):
+class _AdaptivePool2d(Module):
+    def __init__(self, output_size: Any):
         super().__init__()
-        for layer in layers:
-            self.append(layer)
-
-    def append(self, layer: Module) -> Sequential:
-        if not isinstance(layer, Module):
-            raise TypeError(f"Sequential: every layer must be a Module, got {type(layer).__name__}")
-        setattr(self, str(len(self._modules)), layer)
-        return self
-
-    def forward(self, x: Any) -> Any:
-        for layer in self._modules.values():
-            x = layer(x)
-        return x
-
-    def __getitem__(self, index: int | slice) -> Any:
-        layers = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
-        return layers[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-
-class CrossEntropyLoss(Module):
-    """loss = cross_entropy(logits, target): log-softmax, then the target's negative
-    log-probability."""
-
-    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0):
-        super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"CrossEntropyLoss: reduction must be 'mean', 'sum' or 'none', got "
-                             f"{reduction!r}")
-        if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
-            raise TypeError(f"CrossEntropyLoss: label_smoothing must be a float, got "
-                            f"{label_smoothing!r}")
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
-                             f"{label_smoothing}")
-        self.reduction, self.label_smoothing = reduction, float(label_smoothing)
-
-    def forward(self, x: Tensor, target: Any) -> Tensor:
-        return F.cross_entropy(x, target, self.reduction, self.label_smoothing)
+        items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
+        if len(items) not in (1, 2) or not all(v is None or is_int(v) for v in items):
+            raise TypeError(f"{type(self).__name__}: output_size must be an int or a pair of ints "
+                            f"(None keeps the input's size), got {output_size!r}")
+        if any(v is not None and v < 1 for v in items):
+            raise ValueError(f"{type(self).__name__}: output_size must be >= 1, got "
+                             f"{output_size!r}")
+        self.output_size = output_size
 
     def extra_repr(self) -> str:
-        return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptivePool2d):
+    """The mean over PyTorch's adaptive windows: any input size to (N, C, *output_size)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+
+class AdaptiveMaxPool2d(_AdaptivePool2d):
+    """The maximum over PyTorch's adaptive windows: any input size to (N, C, *output_size)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.adaptive_max_pool2d(x, self.output_size)
+
+
+class Identity(Module):
+    """y = x (any arguments to the constructor are ignored, as in PyTorch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
