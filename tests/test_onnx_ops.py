@@ -22,7 +22,8 @@ def rand(*shape, low=-1.0, high=1.0):
 
 X2, X3, X4 = rand(3, 6), rand(3, 4, 5), rand(3, 4, 6, 6)
 POS2 = rand(3, 6, low=0.1, high=2.0)
-C = rand(6)  # a constant mixed into the graph
+C = rand(6)  # constants mixed into the graph
+K25 = rand(2, 5)
 
 CASES = {
     "add": (lambda m, x: x + C, X2),
@@ -174,15 +175,17 @@ NEW = {
     "minimum": (lambda m, x: F.minimum(C, x), X2),
     "min": (lambda m, x: F.min(x, axis=1), X3),
     "cat": (lambda m, x: F.cat([x, x * 2], 1), X3),
-    "cat_const": (lambda m, x: F.cat([x, tc.Tensor(rand(3, 2, 5))], 1), X3),
+    "cat_const": (lambda m, x: F.cat([x, x[:, :2] * 0 + K25], 1), X3),
     "stack": (lambda m, x: F.stack([x, -x], 1), X3),
     "squeeze": (lambda m, x: F.squeeze(x[:, :1], 1), X3),
+    "squeeze_all": (lambda m, x: F.squeeze(x[:, None, :1, None]), X3),
     "unsqueeze": (lambda m, x: F.unsqueeze(x, 1), X3),
     "unsqueeze_last": (lambda m, x: F.unsqueeze(x, -1), X3),
     "permute": (lambda m, x: F.permute(x, (0, 3, 1, 2)), X4),
     "expand": (lambda m, x: F.expand(x[:, None], (x.shape[0], 2, 4, 5)), X3),
     "pad": (lambda m, x: F.pad(x, (1, 2, 0, 1)), X4),
     "pad_value": (lambda m, x: F.pad(x, (2, 0), value=0.5), X3),
+    "pad_crop": (lambda m, x: F.pad(x, (-1, 2, 1, -2)), X4),
     "where": (lambda m, x: F.where(np.array([True, False] * 3), x, -x), X2),
     "var": (lambda m, x: F.var(x, axis=1), X3),
     "std": (lambda m, x: F.std(x, axis=(1, 2)), X3),
@@ -193,7 +196,7 @@ NEW = {
     "expand_batch": (lambda m, x: F.expand(x[:, :1], x.shape) * x, X3),
 }
 NEW_OPS = {"linear_2d": "linear", "linear_3d": "linear", "clamp_min": "clamp", "cat_const": "cat",
-           "unsqueeze_last": "unsqueeze", "expand_batch": "expand", "pad_value": "pad", "var_batch": "var"}
+           "unsqueeze_last": "unsqueeze", "pad_crop": "pad", "squeeze_all": "squeeze", "expand_batch": "expand", "pad_value": "pad", "var_batch": "var"}
 
 
 @pytest.mark.parametrize("name", sorted(NEW))

@@ -130,8 +130,11 @@ def batch_norm(g: Graph, t, xs: list[Value], p: dict):
 
 @converts("dropout", "dropout2d")
 def dropout(g: Graph, t, xs: list[Value], p: dict):
-    if p.get("training", False) and float(p.get("p", 0.0)) > 0:
+    """nn.Dropout in eval() records no op at all; a recorded one with p > 0 was called with
+    training=True whatever the model's mode, and its random mask has no inference mapping."""
+    if p.get("training", True) and float(p.get("p", 0.0)) > 0:
         raise NotImplementedError(
-            f"onnx export: {t.op} in training mode is random and has no inference mapping (the "
-            f"export runs model.eval(); a functional call passed training=True)")
+            f"onnx export: {t.op} ran in training mode (p={p.get('p')}), which is random and has "
+            f"no inference mapping; the export puts the model in eval(), so this is a functional "
+            f"call with training=True: pass training=self.training")
     return g.node("Identity", [xs[0].name], hint=t.op), xs[0].batch

@@ -68,12 +68,24 @@ def _axes_list(axis, ndim: int) -> list[int] | None:
     return sorted(int(a) % max(ndim, 1) for a in axes)
 
 
+def _size_one_axes(long: tuple[int, ...], short: tuple[int, ...]) -> list[int]:
+    """The axes of `long` that are not in `short` (all of size 1), matched from the left; where
+    several 1s could go, any choice moves the same values."""
+    axes, j = [], 0
+    for i, size in enumerate(long):
+        if j < len(short) and short[j] == size:
+            j += 1
+        else:
+            axes.append(i)
+    return axes
+
+
 @converts("squeeze")
 def squeeze(g: Graph, t, xs: list[Value], p: dict):
     x = xs[0]
     axes = _axes_list(_param(p, "axis", "dim", "axes"), x.ndim)
     if axes is None:
-        axes = [i for i, s in enumerate(x.shape) if s == 1]
+        axes = _size_one_axes(x.shape, tuple(t.shape))
     axes = [a for a in axes if x.shape[a] == 1]  # PyTorch: squeezing a longer axis is a no-op
     if not axes:
         return g.node("Identity", [x.name], hint="squeeze"), x.batch
@@ -87,6 +99,8 @@ def squeeze(g: Graph, t, xs: list[Value], p: dict):
 def unsqueeze(g: Graph, t, xs: list[Value], p: dict):
     x = xs[0]
     axes = _axes_list(_param(p, "axis", "dim", "axes"), t.ndim)
+    if axes is None:
+        axes = _size_one_axes(tuple(t.shape), x.shape)
     batch = x.batch
     if batch is not None:
         for a in axes:  # output positions, ascending: each one at or before the batch shifts it
