@@ -11,6 +11,7 @@ from .gen_shape import *  # noqa: F403
 from .gen_kernels import *  # noqa: F403
 from .gen_nn import *  # noqa: F403
 from .gen_misc import *  # noqa: F403
+from .gen_spec import GENERATORS_SPEC
 
 
 GENERATORS: dict[str, Callable] = {
@@ -38,40 +39,21 @@ GENERATORS: dict[str, Callable] = {
     "state_dict": gen_state_dict,
     "tensor_methods": gen_tensor_methods,
     "_segfault": gen_segfault,
-}
-NEEDS = {
-    "conv2d": "conv2d",
-    "max_pool2d": "max_pool2d",
-    "avg_pool2d": "avg_pool2d",
-    "cross_entropy": "cross_entropy",
-    "nn": "nn",
-    "optim": "optim",
-    "state_dict": "nn",
-    "graph": "draw_graph",
+    **GENERATORS_SPEC,
 }
 
 
 def available_ops() -> list[str]:
-    """The generators whose operation exists in the installed tinygrad_conv."""
-    import importlib
-
+    """The generators of public ops and engine features that exist in the installed package
+    (an op still being written is left out until it is in tc.functional)."""
     import tinygrad_conv as tc
+    import tinygrad_conv.nn.functional as nn_functional
 
-    ops = []
-    for name in GENERATORS:
-        if name.startswith("_"):
-            continue
-        need = NEEDS.get(name)
-        if need == "nn" and not all(hasattr(tc, f) for f in ("conv2d", "max_pool2d", "avg_pool2d")):
-            continue
-        if need in ("nn", "optim"):
-            try:
-                importlib.import_module(f"tinygrad_conv.{need}")
-                if need == "nn":
-                    importlib.import_module("tinygrad_conv.nn").Conv2d  # noqa: B018
-            except (ImportError, AttributeError):
-                continue
-        elif need is not None and not hasattr(tc, need):
-            continue
-        ops.append(name)
-    return ops
+    def exists(name):
+        return hasattr(tc.functional, name) or hasattr(nn_functional, name)
+
+    return [
+        name
+        for name in GENERATORS
+        if not name.startswith("_") and (name not in GENERATORS_SPEC or exists(name))
+    ]
