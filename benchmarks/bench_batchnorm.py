@@ -17,8 +17,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import tinygrad_conv as tc  # noqa: E402
 from harness import try_torch  # noqa: E402
+
+import tinygrad_conv as tc  # noqa: E402
 from tinygrad_conv.nn.normalization import BatchNorm2d  # noqa: E402
 
 

@@ -46,13 +46,13 @@ def run(kernels, x, weight, bias, grad_out, eps, threads=1):
     return out
 
 
-def case(n, c, l, dtype, offset, seed):
+def case(n, c, length, dtype, offset, seed):
     rng = np.random.default_rng(seed)
     scale = rng.uniform(0.5, 3, c)[None, :, None]
-    x = (rng.standard_normal((n, c, l)) * scale + offset).astype(dtype)
+    x = (rng.standard_normal((n, c, length)) * scale + offset).astype(dtype)
     weight = rng.standard_normal(c).astype(dtype)
     bias = rng.standard_normal(c).astype(dtype)
-    grad_out = rng.standard_normal((n, c, l)).astype(dtype)
+    grad_out = rng.standard_normal((n, c, length)).astype(dtype)
     return x, weight, bias, grad_out
 
 
@@ -60,10 +60,10 @@ def case(n, c, l, dtype, offset, seed):
 @given(st.integers(1, 5), st.integers(1, 4), st.sampled_from(LENGTHS),
        st.sampled_from([np.float32, np.float64]), st.sampled_from([0.0, 5.0, -300.0]),
        st.integers(0, 2**32 - 1))
-def test_kernels_match_twin(n, c, l, dtype, offset, seed):
-    if n * l < 2:
+def test_kernels_match_twin(n, c, length, dtype, offset, seed):
+    if n * length < 2:
         n = 2
-    x, weight, bias, grad_out = case(n, c, l, dtype, offset, seed)
+    x, weight, bias, grad_out = case(n, c, length, dtype, offset, seed)
     got, expected = run(cy, x, weight, bias, grad_out, 1e-5), run(twin, x, weight, bias,
                                                                     grad_out, 1e-5)
     tol = TOL[dtype]
@@ -76,7 +76,7 @@ def test_kernels_match_twin(n, c, l, dtype, offset, seed):
     np.testing.assert_allclose(got["mean"], expected["mean"], rtol=tol, atol=tol)
     for name in ("var", "invstd"):
         np.testing.assert_allclose(got[name], expected[name], rtol=tol * 10, err_msg=name)
-    m = n * l
+    m = n * length
     for name in ("sum_dy", "sum_dy_xmu", "sum_dy_eval", "sum_dy_xmu_eval"):
         bound = tol * big * m * float(np.abs(grad_out).max() * np.abs(x).max() + 1)
         np.testing.assert_allclose(got[name], expected[name], rtol=tol, atol=bound, err_msg=name)

@@ -43,6 +43,10 @@ def _check_stat(name: str, value: Any, x: np.ndarray, training: bool) -> None:
         raise ValueError(f"{OP}: {name} is read-only, and training mode updates it in place")
 
 
+def _data(value: Any) -> np.ndarray:
+    return value.data if is_tensor(value) else np.asarray(value)
+
+
 def _store(stat: Any, values: np.ndarray) -> None:
     """Write into a running statistic in place (a Tensor's version moves on)."""
     if is_tensor(stat):
@@ -113,8 +117,8 @@ class BatchNorm(Function):
     def forward(ctx: Context, x, weight=None, bias=None, *, training, momentum, eps,
                 running_mean, running_var):
         n, c = x.shape[:2]
-        l = int(np.prod(x.shape[2:]))  # 1 for (N, C); -1 in reshape fails on empty arrays
-        x3 = np.ascontiguousarray(x).reshape(n, c, l)  # (N, C, L): what the kernels trust
+        length = int(np.prod(x.shape[2:]))  # L: 1 for (N, C); reshape's -1 fails on empty x
+        x3 = np.ascontiguousarray(x).reshape(n, c, length)  # (N, C, L): what the kernels trust
         weight = np.ones(c, x.dtype) if weight is None else np.ascontiguousarray(weight)
         bias = np.zeros(c, x.dtype) if bias is None else np.ascontiguousarray(bias)
         y = np.empty_like(x3)
@@ -124,16 +128,13 @@ class BatchNorm(Function):
             kernels().batch_norm_forward_train(x3, weight, bias, y, mean, var, invstd, eps,
                                                num_threads(x.size))
             if running_mean is not None and count > 0:  # an empty batch leaves them as they were
-                old_mean = np.asarray(running_mean.data if is_tensor(running_mean) else running_mean)
-                old_var = np.asarray(running_var.data if is_tensor(running_var) else running_var)
+                old_mean, old_var = _data(running_mean), _data(running_var)
                 unbiased = var * (count / (count - 1))
                 _store(running_mean, (1 - momentum) * old_mean + momentum * mean)
                 _store(running_var, (1 - momentum) * old_var + momentum * unbiased)
         else:
-            mean = np.array(running_mean.data if is_tensor(running_mean) else running_mean,
-                            dtype=np.float64)
-            var = np.array(running_var.data if is_tensor(running_var) else running_var,
-                           dtype=np.float64)
+            mean = np.array(_data(running_mean), dtype=np.float64)  # copies: see ctx.params
+            var = np.array(_data(running_var), dtype=np.float64)
             with np.errstate(divide="ignore", invalid="ignore"):  # eps = 0: as PyTorch, inf/NaN
                 invstd = 1 / np.sqrt(var + eps)
             kernels().batch_norm_forward_eval(x3, mean, invstd, weight, bias, y,
@@ -165,10 +166,6 @@ class BatchNorm(Function):
         grad_weight = (sum_dy_xmu * invstd).astype(x3.dtype) if need_w else None
         grad_bias = sum_dy.astype(x3.dtype) if need_b else None
         return (grad_x, grad_weight, grad_bias)[: len(ctx.parents)]
-
-
-def _data(value: Any) -> np.ndarray:
-    return value.data if is_tensor(value) else np.asarray(value)
 
 
 def batch_norm(x: Any, running_mean: Any, running_var: Any, weight: Any = None, bias: Any = None,
