@@ -1,5 +1,8 @@
 """The affine layer as one op, y = x @ weight.T + bias over any leading dims (PyTorch's
-F.linear), so that pictures show one node and ONNX export maps it to Gemm/MatMul+Add."""
+F.linear), so that pictures show one node and ONNX export maps it to Gemm/MatMul+Add.
+
+Mixed float32/float64 inputs give a float64 output, as `x @ weight.T + bias` (what nn.Linear
+computed before this op) does here; PyTorch refuses them. Each gradient has its input's dtype."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_float, check_same_dtype
+from .._checks import check_float
 from ..autograd import Context, Function
 
 __all__ = ["linear"]
@@ -23,7 +26,6 @@ class Linear(Function):
         for name, array in (("x", x), ("weight", weight), ("bias", bias)):
             if array is not None:
                 check_float(op, name, array)
-        check_same_dtype(op, x=x, weight=weight, bias=bias)
         if weight.ndim != 2:
             raise ValueError(f"{op}: weight must be 2-D (out_features, in_features), got shape "
                              f"{weight.shape}")
@@ -39,7 +41,7 @@ class Linear(Function):
         ctx.save_for_backward(x, weight)
         y = np.matmul(x, weight.T)
         if bias is not None:
-            y += bias
+            y = y + bias if y.dtype != np.result_type(y, bias) else np.add(y, bias, out=y)
         return y
 
     @staticmethod
@@ -47,11 +49,15 @@ class Linear(Function):
         x, weight = ctx.saved_tensors
         needs = ctx.needs_input_grad
         rows = grad_out.reshape(-1, grad_out.shape[-1])  # (N*, out): every leading dim is a row
-        grad_x = np.matmul(grad_out, weight) if needs[0] else None  # dL/dx = dL/dy @ W
-        grad_weight = rows.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None  # dL/dy^T @ x
+        dtypes = ctx.input_dtypes
+        grad_x = grad_weight = None
+        if needs[0]:  # dL/dx = dL/dy @ W
+            grad_x = np.matmul(grad_out, weight).astype(dtypes[0], copy=False)
+        if needs[1]:  # dL/dW = dL/dy^T @ x, every leading dim a row
+            grad_weight = (rows.T @ x.reshape(-1, x.shape[-1])).astype(dtypes[1], copy=False)
         grads = (grad_x, grad_weight)
-        if len(ctx.parents) == 3:
-            grads += (rows.sum(axis=0) if needs[2] else None,)  # dL/db = sum over rows
+        if len(ctx.parents) == 3:  # dL/db = sum of dL/dy over the rows
+            grads += (rows.sum(axis=0).astype(dtypes[2], copy=False) if needs[2] else None,)
         return grads
 
 
