@@ -92,6 +92,13 @@ def _grad_mode_on() -> Iterator[None]:
             with manager() if switch == "enable_grad" else manager(True):
                 yield
             return
+    if isinstance(getattr(autograd, "_grad_enabled", None), bool):  # the engine's plain flag
+        autograd._grad_enabled = True
+        try:
+            yield
+        finally:
+            autograd._grad_enabled = False
+        return
     raise RuntimeError("onnx export: call export outside `no_grad()`: the graph is recorded only "
                        "while grad mode is on")
 
