@@ -59,13 +59,14 @@ def write_dot(picture: Picture, graph: graphviz.Digraph, html: bool) -> None:
     clusters = {scope: graphviz.Digraph(name=f"cluster_{k}")
                 for k, scope in enumerate(picture.boxes)}
     for scope, box in picture.boxes.items():
-        clusters[scope].attr(label=_plain(picture.box_label(box)), style="rounded",
-                             color="#7a7a7a", fontcolor="#333333", fontsize="12",
-                             fontname="Helvetica-Bold", labeljust="l", margin="10",
-                             **_repeat_style(box))
+        clusters[scope].attr(label=_plain(picture.box_label(box)), color="#7a7a7a",
+                             fontcolor="#333333", fontsize="12", fontname="Helvetica-Bold",
+                             labeljust="l", margin="10", **_box_style(box))
+    level = {name for leaves in picture.same_rank.values() for name in leaves}
     for scope, node in picture.nodes:
         target = clusters[tuple(scope)] if scope else graph
-        target.node(node.name, id=node.name, **_node_attrs(node, html, picture.rankdir))
+        attrs = _node_attrs(node, html, picture.rankdir, record=node.name not in level)
+        target.node(node.name, id=node.name, **attrs)
     scopes = {node.name: tuple(scope) for scope, node in picture.nodes}
     for op, leaves in picture.same_rank.items():  # parameters beside their op, not above it:
         level = graphviz.Digraph()  # module boxes then stack instead of forming a staircase
@@ -90,8 +91,9 @@ def write_dot(picture: Picture, graph: graphviz.Digraph, html: bool) -> None:
         _legend(graph, picture.legend, html)
 
 
-def _repeat_style(box: Box) -> dict:
-    return {"penwidth": "2", "style": "rounded,dashed"} if box.repeats > 1 else {}
+def _box_style(box: Box) -> dict:
+    return {"penwidth": "2", "style": "rounded,dashed"} if box.repeats > 1 else \
+        {"style": "rounded"}
 
 
 def _plain(text: str) -> str:
@@ -99,7 +101,7 @@ def _plain(text: str) -> str:
     return graphviz.escape(safe_text(text, 200))
 
 
-def _node_attrs(node, html: bool, rankdir: str) -> dict:
+def _node_attrs(node, html: bool, rankdir: str, record: bool = True) -> dict:
     if isinstance(node, TensorNode):
         common = {"style": "rounded,filled" + (",dashed" if node.dashed else ""),
                   "fillcolor": COLORS[node.kind], "color": "#c00000" if node.bad else "#333333",
@@ -107,6 +109,8 @@ def _node_attrs(node, html: bool, rankdir: str) -> dict:
                   else "1"}
         if html:
             return {"label": tensor_html(node), "shape": "box", "margin": "0.05", **common}
+        if not record:  # dot lays out no flat edge to a record: plain lines instead
+            return {"label": _lines(tensor_lines(node)), "shape": "box", **common}
         return {"label": tensor_record(node, rankdir), "shape": "Mrecord", **common}
     if isinstance(node, OpNode):
         common = {"shape": "box", "style": "filled", "fillcolor": COLORS["op"],
@@ -206,3 +210,14 @@ def tensor_record(node: TensorNode, rankdir: str) -> graphviz.quoting.NoHtml:
     rows += [_field(note) for note in node.notes]
     body = "|".join(rows)
     return graphviz.nohtml(f"{{{body}}}" if rankdir in ("TB", "BT") else body)
+
+
+def tensor_lines(node: TensorNode) -> list[str]:
+    """The node's text as lines (grids as rows of values)."""
+    lines = ([node.title] if node.title else []) + [node.shape]
+    for caption, content in node.blocks:
+        if isinstance(content, str):
+            lines.append(f"{caption} {content}")
+        else:
+            lines += [caption] + ["  ".join(row) for row in content]
+    return lines + node.notes

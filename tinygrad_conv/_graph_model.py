@@ -110,12 +110,17 @@ def collapse_repeats(picture: Picture) -> None:
     """Draw each run of two or more consecutive identical sibling boxes once, as 'Block x k':
     the later copies' nodes are dropped and their edges to the outside moved to the first."""
     children: dict[Scope, list[Scope]] = {}
-    for scope, _ in picture.nodes:
+    first_op: dict[Scope, int] = {}  # ops come in the order they ran; leaves do not
+    for k, (scope, node) in enumerate(picture.nodes):
         for depth in range(1, len(scope) + 1):
             parent, child = tuple(scope[:depth - 1]), tuple(scope[:depth])
             siblings = children.setdefault(parent, [])
             if child not in siblings:
                 siblings.append(child)
+            if isinstance(node, OpNode):
+                first_op.setdefault(child, k)
+    for siblings in children.values():
+        siblings.sort(key=lambda c: first_op.get(c, len(picture.nodes)))
     alias: dict[str, str] = {}
     dropped_scopes: set[Scope] = set()
     for parent in list(children):
