@@ -14,6 +14,7 @@ OPS_MODULES = (
     "join",
     "select",
     "statistics",
+    "compare",
     "activation",
     "conv",
     "pool",

@@ -7,22 +7,29 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from .ops._args import scalar_dtype
 from .tensor_methods import TensorMethods
 
 _ALLOWED = (np.dtype(np.float32), np.dtype(np.float64))
+# dtype= may also ask for these (indices, targets, masks): PyTorch's integer and bool tensors.
+_INT_DTYPES = tuple(np.dtype(d) for d in (np.int64, np.int32, np.int16, np.int8, np.uint8,
+                                          np.bool_))
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    """Copy `data` into a float32/float64 array (API.md: ints and bools become float32)."""
+    """Copy `data` into a float32/float64 array (API.md: ints and bools become float32), or into
+    the integer or bool dtype that `dtype=` names."""
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
         try:
             wanted = np.dtype(dtype)
         except TypeError as err:
-            raise TypeError(f"Tensor: dtype must be float32 or float64, got {dtype!r}") from err
-        if wanted not in _ALLOWED:
-            raise TypeError(f"Tensor: dtype must be float32 or float64, got {wanted}")
+            raise TypeError(f"Tensor: dtype must be float32, float64, an int type or bool, got "
+                            f"{dtype!r}") from err
+        if wanted not in _ALLOWED and wanted not in _INT_DTYPES:
+            raise TypeError(f"Tensor: dtype must be float32, float64, an int type or bool, got "
+                            f"{wanted}")
     try:
         array = np.array(data, copy=True)
     except (TypeError, ValueError) as err:
@@ -36,6 +43,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
             f"{array.dtype}"
         )
     if dtype is not None:
+        if wanted.kind in "iub" and kind == "f" and not np.isfinite(array).all():
+            raise ValueError(f"Tensor: NaN or Inf cannot become {wanted}")
         return array.astype(wanted, copy=False)
     if kind != "f" or not isinstance(data, np.ndarray | np.generic):
         return array.astype(np.float32, copy=False)  # Python numbers and lists default to float32
@@ -49,8 +58,10 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if like is not None and (isinstance(value, (int, float, bool, np.generic)) or (
             isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiub")):
         # A scalar takes the tensor's dtype, as in PyTorch (a 0-d operand does not promote).
-        return Tensor._make(np.asarray(value, dtype=like.dtype), False, None)
-    if isinstance(value, np.ndarray) and value.dtype in _ALLOWED:
+        return Tensor._make(np.asarray(value, dtype=scalar_dtype(value, like.dtype)), False, None)
+    if isinstance(value, np.ndarray) and (value.dtype in _ALLOWED or (
+            like is not None and value.dtype in _INT_DTYPES)):
+        # Beside a tensor, integer arrays (indices, targets, masks) keep their dtype.
         return Tensor._make(value.copy(), False, None)  # the graph must not see later edits
     return Tensor(value)
 
@@ -71,6 +82,9 @@ class Tensor(TensorMethods):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self.data = _to_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"Tensor: only float tensors can require grad, got dtype "
+                            f"{self.data.dtype}")
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.name = name

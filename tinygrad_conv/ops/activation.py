@@ -1,4 +1,4 @@
-"""Activations: relu (a Cython kernel), tanh, sigmoid, softmax, log_softmax."""
+"""Activations: relu (a Cython kernel), leaky_relu, gelu, tanh, sigmoid, softmax, log_softmax."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import numpy as np
 from .._backend import kernels, num_threads
 from .._checks import check_float, is_int
 from ..autograd import Context, Function
+from ._args import check_float_input, one_of
 
-__all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax"]
+__all__ = ["relu", "leaky_relu", "gelu", "tanh", "sigmoid", "softmax", "log_softmax"]
 
 
 class ReLU(Function):
@@ -37,9 +38,80 @@ class ReLU(Function):
         return (grad_x,)
 
 
+class LeakyReLU(Function):
+    """y = x if x > 0 else negative_slope * x; a Cython kernel (one pass, measured 3-5x NumPy's
+    three passes on activation-sized arrays: benchmarks/bench_overhead.py's note)."""
+
+    name = "leaky_relu"
+    inputs = ("x",)
+
+    @staticmethod
+    def check(x, negative_slope=0.01):
+        check_float_input("leaky_relu", x)
+        if isinstance(negative_slope, (bool, np.bool_)) or not isinstance(
+                negative_slope, (int, float, np.floating, np.integer)):
+            raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
+        return {"negative_slope": float(negative_slope)}
+
+    @staticmethod
+    def forward(ctx: Context, x, negative_slope):
+        x = np.ascontiguousarray(x).reshape(x.shape)  # the kernel trusts a flat, contiguous buffer
+        out = np.empty_like(x)
+        kernels().leaky_relu_forward(x.reshape(-1), out.reshape(-1), negative_slope,
+                                     num_threads(x.size))
+        ctx.save_for_backward(x)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (x,) = ctx.saved_tensors
+        grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
+        grad_x = np.empty_like(x)
+        kernels().leaky_relu_backward(x.reshape(-1), grad_out.reshape(-1), grad_x.reshape(-1),
+                                      ctx.params["negative_slope"], num_threads(x.size))
+        return (grad_x,)
+
+
+class GELU(Function):
+    """y = x * Phi(x) (approximate="none", erf) or PyTorch's tanh form; a Cython kernel, since
+    NumPy has no erf (the NumPy twin calls math.erf per element)."""
+
+    name = "gelu"
+    inputs = ("x",)
+
+    @staticmethod
+    def check(x, approximate="none"):
+        check_float_input("gelu", x)
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        return {"approximate": approximate}
+
+    @staticmethod
+    def forward(ctx: Context, x, approximate):
+        x = np.ascontiguousarray(x).reshape(x.shape)
+        out = np.empty_like(x)
+        kernels().gelu_forward(x.reshape(-1), out.reshape(-1), approximate == "tanh",
+                               num_threads(x.size))
+        ctx.save_for_backward(x)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (x,) = ctx.saved_tensors
+        grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
+        grad_x = np.empty_like(x)
+        kernels().gelu_backward(x.reshape(-1), grad_out.reshape(-1), grad_x.reshape(-1),
+                                ctx.params["approximate"] == "tanh", num_threads(x.size))
+        return (grad_x,)
+
+
 class Tanh(Function):
     name = "tanh"
     inputs = ("x",)
+
+    @staticmethod
+    def check(x):
+        check_float_input("tanh", x)
 
     @staticmethod
     def forward(ctx: Context, x):
@@ -58,6 +130,10 @@ class Sigmoid(Function):
     inputs = ("x",)
 
     @staticmethod
+    def check(x):
+        check_float_input("sigmoid", x)
+
+    @staticmethod
     def forward(ctx: Context, x):
         out = np.exp(-np.logaddexp(0, -x))  # 1 / (1 + e^-x) without overflow for large |x|
         ctx.save_for_backward(out)
@@ -70,6 +146,7 @@ class Sigmoid(Function):
 
 
 def _check_axis(op: str, x: np.ndarray, axis) -> dict:
+    check_float_input(op, x)
     if not is_int(axis):
         raise TypeError(f"{op}: axis must be an int, got {axis!r}")
     if not -max(x.ndim, 1) <= axis < max(x.ndim, 1):
@@ -142,9 +219,17 @@ def sigmoid(x):
     return Sigmoid.apply(x)
 
 
-def softmax(x, axis=-1):
-    return Softmax.apply(x, axis=axis)
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
-def log_softmax(x, axis=-1):
-    return LogSoftmax.apply(x, axis=axis)
+def gelu(x, approximate="none"):
+    return GELU.apply(x, approximate=approximate)
+
+
+def softmax(x, dim=None, *, axis=None):
+    return Softmax.apply(x, axis=one_of("softmax", "dim", dim, "axis", axis, -1))
+
+
+def log_softmax(x, dim=None, *, axis=None):
+    return LogSoftmax.apply(x, axis=one_of("log_softmax", "dim", dim, "axis", axis, -1))

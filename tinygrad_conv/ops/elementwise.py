@@ -1,12 +1,15 @@
-"""Elementwise arithmetic with NumPy broadcasting: add, sub, mul, div, pow, neg, exp, log."""
+"""Elementwise arithmetic with NumPy broadcasting: add, sub, mul, div, pow, neg, exp, log, abs,
+sqrt. Integer and bool operands follow PyTorch's promotion (an int operand of a float op takes the
+float's dtype; int / int is float32)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd import Context, Function
+from ._args import FLOAT32, check_float_input, promote
 
-__all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log"]
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "abs", "sqrt"]
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
@@ -21,6 +24,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np
 
 
 def _check_broadcast(name: str, a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape == b.shape:
+        return
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
@@ -44,6 +49,7 @@ class Add(BroadcastingBinary):
 
     @staticmethod
     def forward(ctx: Context, a, b):
+        a, b = promote(a, b)
         return a + b
 
     @staticmethod
@@ -56,7 +62,15 @@ class Sub(BroadcastingBinary):
     name = "sub"
 
     @staticmethod
+    def check(a, b):
+        _check_broadcast("sub", a, b)
+        if a.dtype.kind == "b" and b.dtype.kind == "b":
+            raise TypeError("sub: subtraction of two bool tensors is not supported (PyTorch's "
+                            "rule); convert with .long() first")
+
+    @staticmethod
     def forward(ctx: Context, a, b):
+        a, b = promote(a, b)
         return a - b
 
     @staticmethod
@@ -70,6 +84,7 @@ class Mul(BroadcastingBinary):
 
     @staticmethod
     def forward(ctx: Context, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return a * b
 
@@ -86,6 +101,9 @@ class Div(BroadcastingBinary):
 
     @staticmethod
     def forward(ctx: Context, a, b):
+        if a.dtype.kind != "f" and b.dtype.kind != "f":  # true division of ints: float32
+            a, b = a.astype(FLOAT32), b.astype(FLOAT32)
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return a / b
 
@@ -104,7 +122,15 @@ class Pow(BroadcastingBinary):
     inputs = ("base", "exp")
 
     @staticmethod
+    def check(a, b):
+        _check_broadcast("pow", a, b)
+        if a.dtype.kind in "iub" and b.dtype.kind in "iub" and (b < 0).any():
+            raise ValueError("pow: integers to negative integer powers are not allowed; "
+                             "convert the base with .float()")
+
+    @staticmethod
     def forward(ctx: Context, a, b):
+        a, b = promote(a, b)
         out = a**b
         ctx.save_for_backward(a, b, out)
         return out
@@ -129,6 +155,12 @@ class Neg(Function):
     inputs = ("x",)
 
     @staticmethod
+    def check(a):
+        if a.dtype.kind == "b":
+            raise TypeError("neg: negation of a bool tensor is not supported (PyTorch's rule); "
+                            "use ~ on the NumPy array, or convert with .long()")
+
+    @staticmethod
     def forward(ctx: Context, a):
         return -a
 
@@ -140,6 +172,10 @@ class Neg(Function):
 class Exp(Function):
     name = "exp"
     inputs = ("x",)
+
+    @staticmethod
+    def check(a):
+        check_float_input("exp", a)
 
     @staticmethod
     def forward(ctx: Context, a):
@@ -158,6 +194,10 @@ class Log(Function):
     inputs = ("x",)
 
     @staticmethod
+    def check(a):
+        check_float_input("log", a)
+
+    @staticmethod
     def forward(ctx: Context, a):
         ctx.save_for_backward(a)
         return np.log(a)
@@ -166,6 +206,47 @@ class Log(Function):
     def backward(ctx: Context, grad_out):
         (a,) = ctx.saved_tensors
         return (grad_out / a,)  # d(ln a)/da = 1/a
+
+
+class Abs(Function):
+    name = "abs"
+    inputs = ("x",)
+
+    @staticmethod
+    def check(a):
+        if a.dtype.kind == "b":
+            raise TypeError("abs: not defined for a bool tensor, got dtype bool")
+
+    @staticmethod
+    def forward(ctx: Context, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (a,) = ctx.saved_tensors
+        return (grad_out * np.sign(a),)  # d|a|/da = sign(a), 0 at a == 0 (PyTorch)
+
+
+class Sqrt(Function):
+    name = "sqrt"
+    inputs = ("x",)
+
+    @staticmethod
+    def check(a):
+        check_float_input("sqrt", a)
+
+    @staticmethod
+    def forward(ctx: Context, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (out,) = ctx.saved_tensors
+        with np.errstate(divide="ignore"):  # inf at 0, as PyTorch
+            return (grad_out / (2 * out),)  # d sqrt(a)/da = 1 / (2 sqrt(a))
 
 
 def add(a, b):
@@ -198,3 +279,11 @@ def exp(a):
 
 def log(a):
     return Log.apply(a)
+
+
+def abs(a):  # noqa: A001 - the method's own name
+    return Abs.apply(a)
+
+
+def sqrt(a):
+    return Sqrt.apply(a)

@@ -1,13 +1,21 @@
-"""Reductions over axes: sum, mean, max (with keepdims)."""
+"""Reductions over axes: sum, mean, max, min (NumPy's amax/amin, or PyTorch's (values, indices)
+with one int dim), argmax, argmin. Both spellings: dim=/keepdim= (PyTorch), axis=/keepdims=."""
 
 from __future__ import annotations
+
+from collections import namedtuple
 
 import numpy as np
 
 from .._checks import is_int, normalize_axis
-from ..autograd import Context, Function
+from ..autograd import Context, Function, is_tensor, make_tensor
+from ._args import check_float_input, one_of, reduce_args
 
-__all__ = ["sum", "mean", "max"]
+__all__ = ["sum", "mean", "max", "min", "argmax", "argmin"]
+
+# PyTorch's torch.return_types.max / .min: a named tuple (values, indices).
+max_result = namedtuple("max", ["values", "indices"])
+min_result = namedtuple("min", ["values", "indices"])
 
 
 def _check_reduce(op: str, x: np.ndarray, axis, keepdims) -> dict:
@@ -17,6 +25,11 @@ def _check_reduce(op: str, x: np.ndarray, axis, keepdims) -> dict:
     if x.ndim == 0 and len(axes) == 1 and is_int(axes[0]) and axes[0] in (0, -1):
         return {"axis": (), "keepdims": bool(keepdims)}  # PyTorch: dim 0 or -1 of a 0-d tensor
     return {"axis": normalize_axis(op, axis, x.ndim), "keepdims": bool(keepdims)}
+
+
+def _count(shape: tuple[int, ...], axis) -> int:
+    axes = range(len(shape)) if axis is None else axis
+    return int(np.prod([shape[a] for a in axes]))
 
 
 def _expand(grad: np.ndarray, shape: tuple[int, ...], axis, keepdims: bool) -> np.ndarray:
@@ -37,13 +50,14 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx: Context, x, axis, keepdims):
-        ctx.shape, ctx.dtype = x.shape, x.dtype
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        dtype = np.int64 if x.dtype.kind in "biu" else None  # bool and int sums are int64
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        grad = _expand(grad_out, ctx.shape, ctx.params["axis"], ctx.params["keepdims"])
-        return (np.broadcast_to(grad, ctx.shape).astype(ctx.dtype),)  # dL/dx_i = dL/dsum
+        (shape,), (dtype,) = ctx.input_shapes, ctx.input_dtypes
+        grad = _expand(grad_out, shape, ctx.params["axis"], ctx.params["keepdims"])
+        return (np.broadcast_to(grad, shape).astype(dtype),)  # dL/dx_i = dL/dsum
 
 
 class Mean(Function):
@@ -52,39 +66,45 @@ class Mean(Function):
 
     @staticmethod
     def check(x, axis=None, keepdims=False):
-        params = _check_reduce("mean", x, axis, keepdims)
-        axes = range(x.ndim) if params["axis"] is None else params["axis"]
-        if any(x.shape[a] == 0 for a in axes):
-            raise ValueError(f"mean: cannot average over an empty axis, got shape {x.shape}")
-        return params
+        check_float_input("mean", x)
+        return _check_reduce("mean", x, axis, keepdims)
 
     @staticmethod
     def forward(ctx: Context, x, axis, keepdims):
-        ctx.shape, ctx.dtype = x.shape, x.dtype
-        axes = range(x.ndim) if axis is None else axis
-        ctx.count = int(np.prod([x.shape[a] for a in axes]))
-        return np.mean(x, axis=axis, keepdims=keepdims)
+        with np.errstate(invalid="ignore", divide="ignore"):  # an empty axis: NaN, as PyTorch
+            total = np.sum(x, axis=axis, keepdims=keepdims)
+            return np.asarray(total / x.dtype.type(_count(x.shape, axis)), dtype=x.dtype)
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        grad = _expand(grad_out, ctx.shape, ctx.params["axis"], ctx.params["keepdims"])
-        return (np.broadcast_to(grad / ctx.count, ctx.shape).astype(ctx.dtype),)  # 1/n each
+        (shape,), (dtype,) = ctx.input_shapes, ctx.input_dtypes
+        axis = ctx.params["axis"]
+        grad = _expand(grad_out, shape, axis, ctx.params["keepdims"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            grad = grad / dtype.type(_count(shape, axis))
+        return (np.broadcast_to(grad, shape).astype(dtype),)  # 1/n each
 
 
 class Max(Function):
+    """NumPy's amax over one axis, several or all; ties share the gradient equally (PyTorch's
+    amax rule), so it still sums to grad_out."""
+
     name = "max"
     inputs = ("x",)
+    reduce = staticmethod(np.max)
 
-    @staticmethod
-    def check(x, axis=None, keepdims=False):
-        params = _check_reduce("max", x, axis, keepdims)
-        if x.size == 0:
-            raise ValueError(f"max: cannot take the max of an empty tensor, got shape {x.shape}")
+    @classmethod
+    def check(cls, x, axis=None, keepdims=False):
+        params = _check_reduce(cls.name, x, axis, keepdims)
+        axes = range(x.ndim) if params["axis"] is None else params["axis"]
+        if any(x.shape[a] == 0 for a in axes):
+            raise ValueError(f"{cls.name}: cannot reduce over an empty dim (no identity), got "
+                             f"shape {x.shape}")
         return params
 
-    @staticmethod
-    def forward(ctx: Context, x, axis, keepdims):
-        out = np.max(x, axis=axis, keepdims=keepdims)
+    @classmethod
+    def forward(cls, ctx: Context, x, axis, keepdims):
+        out = cls.reduce(x, axis=axis, keepdims=keepdims)
         ctx.save_for_backward(x, out)
         return out
 
@@ -93,19 +113,124 @@ class Max(Function):
         x, out = ctx.saved_tensors
         axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
         is_max = x == _expand(out, x.shape, axis, keepdims)
-        # Ties share the gradient equally (PyTorch's amax rule), so it still sums to grad_out.
         ties = is_max.sum(axis=axis, keepdims=True)
         grad = _expand(grad_out, x.shape, axis, keepdims) * np.divide(is_max, ties, dtype=x.dtype)
         return (grad.astype(x.dtype, copy=False),)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 - the method's own name
+class Min(Max):
+    name = "min"
+    reduce = staticmethod(np.min)
+
+
+class MaxDim(Function):
+    """The values of max(x, dim): the gradient goes to the index returned (the first maximum),
+    as PyTorch routes it. `params` is an amax's ({"axis": (dim,), "keepdims": ...})."""
+
+    name = "max"
+    inputs = ("x",)
+    arg = staticmethod(np.argmax)
+
+    check = Max.__dict__["check"]  # the same classmethod, naming this class's op
+
+    @classmethod
+    def forward(cls, ctx: Context, x, axis, keepdims):
+        flat = x.reshape(1) if x.ndim == 0 else x
+        dim = axis[0] if axis else 0
+        index = np.expand_dims(cls.arg(flat, axis=dim), dim)
+        ctx.index = index
+        values = np.take_along_axis(flat, index, axis=dim)
+        return values.reshape(x.shape) if x.ndim == 0 or keepdims else values.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        (shape,), (dtype,) = ctx.input_shapes, ctx.input_dtypes
+        axis = ctx.params["axis"]
+        dim = axis[0] if axis else 0
+        grad = np.zeros(shape if shape else (1,), dtype=dtype)
+        g = grad_out.reshape(ctx.index.shape)
+        np.put_along_axis(grad, ctx.index, g, axis=dim)
+        return (grad.reshape(shape),)
+
+
+class MinDim(MaxDim):
+    name = "min"
+    arg = staticmethod(np.argmin)
+
+
+def _extreme(op: str, x, dim, keepdim, axis, keepdims, elementwise, whole, by_dim, result):
+    if dim is not None and (is_tensor(dim) or isinstance(dim, np.ndarray)):
+        if keepdim is not None or axis is not None or keepdims is not None:
+            raise TypeError(f"{op}: {op}(a, b) of two tensors takes no dim or keepdim")
+        return elementwise(x, dim)  # tc.max(a, b) is maximum(a, b), as torch.max
+    keep = one_of(op, "keepdim", keepdim, "keepdims", keepdims, False)
+    if dim is not None:
+        one_of(op, "dim", dim, "axis", axis)
+        if is_int(dim):
+            values = by_dim.apply(x, axis=dim, keepdims=keep)
+            ctx = values._ctx  # None under no_grad: then the indices are found again
+            index = ctx.index if ctx is not None else _arg_of(op, x, dim)
+            return result(values, make_tensor(index.reshape(values.shape).astype(np.int64)))
+        axis = dim  # a tuple of dims: NumPy's amax meaning
+    return whole.apply(x, axis=axis, keepdims=keep)
+
+
+def _arg_of(op: str, x, dim: int) -> np.ndarray:
+    data = x.data if is_tensor(x) else np.asarray(x)
+    flat = data.reshape(1) if data.ndim == 0 else data
+    return (np.argmax if op == "max" else np.argmin)(flat, axis=dim % flat.ndim)
+
+
+def max(x, dim=None, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
+    """With one int dim: PyTorch's (values, indices); with axis= (or a tuple): NumPy's amax;
+    with none: the overall max; max(a, b) of two tensors: maximum(a, b)."""
+    from .select import maximum
+
+    return _extreme("max", x, dim, keepdim, axis, keepdims, maximum, Max, MaxDim, max_result)
+
+
+def min(x, dim=None, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001
+    """Like max: (values, indices) with one int dim, NumPy's amin with axis=, or minimum(a, b)."""
+    from .select import minimum
+
+    return _extreme("min", x, dim, keepdim, axis, keepdims, minimum, Min, MinDim, min_result)
+
+
+def sum(x, dim=None, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001
+    axis, keepdims = reduce_args("sum", dim, keepdim, axis, keepdims)
     return Sum.apply(x, axis=axis, keepdims=keepdims)
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
+    axis, keepdims = reduce_args("mean", dim, keepdim, axis, keepdims)
     return Mean.apply(x, axis=axis, keepdims=keepdims)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    return Max.apply(x, axis=axis, keepdims=keepdims)
+def _argextreme(op: str, fn, x, dim, keepdim, axis, keepdims):
+    """An int64 tensor of indices (no graph: indices have no gradient)."""
+    dim, keep = reduce_args(op, dim, keepdim, axis, keepdims)
+    data = x.data if is_tensor(x) else np.asarray(x)
+    if not isinstance(keep, (bool, np.bool_)):
+        raise TypeError(f"{op}: keepdim must be a bool, got {keep!r}")
+    if dim is None:
+        if data.size == 0:
+            raise ValueError(f"{op}: cannot take the {op} of an empty tensor, got shape "
+                             f"{data.shape}")
+        index = np.asarray(fn(data), dtype=np.int64)
+        return make_tensor(index.reshape((1,) * data.ndim) if keep else index)
+    if not is_int(dim):
+        raise TypeError(f"{op}: dim must be an int or None, got {dim!r}")
+    (d,) = normalize_axis(op, dim, data.ndim) or (0,)
+    flat = data.reshape(1) if data.ndim == 0 else data
+    if flat.shape[d] == 0:
+        raise ValueError(f"{op}: cannot reduce over an empty dim, got shape {data.shape}")
+    index = np.asarray(fn(flat, axis=d, keepdims=bool(keep)), dtype=np.int64)
+    return make_tensor(index.reshape(data.shape) if data.ndim == 0 else index)
+
+
+def argmax(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
+    return _argextreme("argmax", np.argmax, x, dim, keepdim, axis, keepdims)
+
+
+def argmin(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
+    return _argextreme("argmin", np.argmin, x, dim, keepdim, axis, keepdims)
