@@ -10,6 +10,7 @@ import re
 
 import case_claims as claims
 import fuzz
+import numpy as np
 import pytest
 
 import tinygrad_conv as tc
@@ -17,6 +18,18 @@ from tinygrad_conv import functional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TABLES = {"gradcheck": "GRADCHECK_CASES", "torch": "TORCH_CASES"}
+# Ops whose results are int64 or bool tensors: they have no gradient to check (API.md), which
+# test_integer_valued_ops_have_no_gradient below makes sure of.
+INTEGER_VALUED = {
+    "argmax": lambda x: tc.argmax(x),
+    "argmin": lambda x: tc.argmin(x, dim=0),
+    "eq": lambda x: tc.eq(x, x),
+    "ne": lambda x: tc.ne(x, 0.0),
+    "lt": lambda x: tc.lt(x, 0.0),
+    "le": lambda x: tc.le(x, x),
+    "gt": lambda x: tc.gt(x, 0.0),
+    "ge": lambda x: tc.ge(x, 0.0),
+}
 
 
 def _public_ops() -> list[str]:
@@ -52,8 +65,15 @@ def modules():
 
 
 def test_every_public_op_has_a_gradcheck_case(modules):
-    ops = _public_ops()
+    ops = [op for op in _public_ops() if op not in INTEGER_VALUED]
     assert sorted(set(ops) - _covered("gradcheck", modules, ops)) == []
+
+
+def test_integer_valued_ops_have_no_gradient():
+    x = tc.Tensor(np.array([[0.5, -1.0], [2.0, 0.0]]), requires_grad=True)
+    for name, call in INTEGER_VALUED.items():
+        out = call(x)
+        assert out.dtype.kind in "bi" and not out.requires_grad, name
 
 
 def test_every_public_op_has_a_torch_case(modules):

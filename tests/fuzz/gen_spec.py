@@ -345,6 +345,20 @@ def _cat_like(name):
     return gen
 
 
+def _compare(name):
+    def call(tc, a, b):
+        return getattr(tc.functional, name)(a, b)
+
+    def torch_call(torch, F, a, b):
+        return getattr(torch, name)(a, b)
+
+    return Spec(_pair_shapes, call, torch_call, grads=False)
+
+
+SPECS.update({name: _compare(name) for name in ("eq", "ne", "lt", "le", "gt", "ge")})
+SPECS["clip"] = Spec(one(0), fn("clip"), lambda torch, F, x, min, max: torch.clip(x, min, max),
+                     params=_clamp_params)
 GENERATORS_SPEC = {name: gen_spec(name) for name in SPECS}
 GENERATORS_SPEC["cat"] = _cat_like("cat")
 GENERATORS_SPEC["stack"] = _cat_like("stack")
+GENERATORS_SPEC["concat"] = _cat_like("concat")

@@ -78,7 +78,7 @@ def run_backend(tc, case, backend, seed):
         g = np.random.default_rng(seed).uniform(-1, 1, out.shape).astype(out.dtype)
         g_bytes = g.tobytes()
         old = [None if t.grad is None else t.grad.copy() for t in tracked]
-        out.backward(g)
+        out.backward(g, retain_graph=True)  # kept for the second pass below
         first = [None if t.grad is None else t.grad.copy() for t in tracked]
         graph = [t for t in tc.autograd.topo_order(out) if t.grad is not None]
         in_graph = {id(t) for t in graph}  # by identity: == on Tensors is elementwise
