@@ -1,13 +1,17 @@
-"""Regenerate the pictures in docs/: the seed example's graph, a small CNN's graph with its module
-boxes, and a screenshot of the backward-trace page (needs headless Chromium).
+"""Regenerate the pictures in docs/: the README's ten-line example's graph (drawn by running those
+very lines), a small CNN's graph with its module boxes, a forgotten zero_grad made visible, and a
+screenshot of the backward-trace page (needs headless Chromium). Every picture starts from fresh
+gradients.
 
 Run: python examples/make_pictures.py [--out docs]
 """
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import numpy as np
@@ -15,26 +19,25 @@ import numpy as np
 import tinygrad_conv as tc
 from tinygrad_conv import nn
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-def seed_example():
-    """The seed example: a 5x5 image, a 3x3 filter, ReLU, a linear head, cross-entropy."""
-    image = tc.Tensor([[[[1, 2, 0, 1, 3],
-                         [0, 1, 3, 2, 1],
-                         [2, 0, 1, 0, 2],
-                         [1, 3, 2, 1, 0],
-                         [0, 1, 0, 2, 1]]]], requires_grad=True, name="image")
-    filt = tc.Tensor([[[[1, 0, -1], [1, 0, -1], [1, 0, -1]]]], requires_grad=True, name="filter")
-    conv_bias = tc.Tensor([0.5], requires_grad=True, name="conv.bias")
-    head_weight = tc.Tensor([[0.1, -0.2, 0.0, 0.3, 0.1, -0.1, 0.2, 0.0, -0.3],
-                             [-0.1, 0.2, 0.1, 0.0, -0.2, 0.3, -0.1, 0.1, 0.2]],
-                            requires_grad=True, name="head.weight")
-    head_bias = tc.Tensor([0.0, 0.1], requires_grad=True, name="head.bias")
-    feature_map = tc.conv2d(image, filt, conv_bias)
-    hidden = tc.relu(feature_map).reshape(1, 9)
-    logits = hidden @ head_weight.T + head_bias
-    loss = tc.cross_entropy(logits, np.array([1]))
-    loss.name = "loss"
-    return loss
+
+def readme_example(readme: str = os.path.join(ROOT, "README.md")) -> str:
+    """The README's first python block: the ten lines under the picture."""
+    with open(readme, encoding="utf-8") as f:
+        return re.findall(r"```python\n(.*?)```", f.read(), flags=re.S)[0]
+
+
+def run_readme_example(folder: str, readme: str) -> dict:
+    """Run the ten lines in `folder` (they write seed.svg there); return their variables."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        names: dict = {}
+        exec(compile(readme_example(readme), "README.md", "exec"), names)  # noqa: S102 - our README
+    finally:
+        os.chdir(here)
+    return names
 
 
 class SmallCNN(nn.Module):
@@ -48,10 +51,24 @@ class SmallCNN(nn.Module):
 
 
 def small_cnn():
+    tc.manual_seed(0)
     rng = np.random.default_rng(0)
     x = tc.Tensor(rng.random((2, 1, 8, 8), dtype=np.float32), name="images")
-    loss = nn.CrossEntropyLoss()(SmallCNN()(x), np.array([3, 7]))
+    model = SmallCNN()
+    model.zero_grad()
+    loss = nn.CrossEntropyLoss()(model(x), np.array([3, 7]))
     loss.name = "loss"
+    loss.backward()
+    return loss
+
+
+def forgotten_zero_grad():
+    """Two steps' backward without zero_grad in between: w.grad holds both passes."""
+    w = tc.Tensor([0.5, -1.0], requires_grad=True, name="w")
+    for x in ([1.0, 2.0], [3.0, -1.0]):
+        loss = (tc.Tensor(x, name="x") * w).sum()
+        loss.name = "loss"
+        loss.backward()  # a training loop would call optimizer.zero_grad() first
     return loss
 
 
@@ -62,7 +79,7 @@ def screenshot(html: str, png: str, step: int) -> None:
         return
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                        "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=1400,900",
+                        "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=1200,820",
                         f"--screenshot={os.path.abspath(png)}",
                         f"file://{os.path.abspath(html)}#step={step}"],
                        check=True, capture_output=True, timeout=120)
@@ -71,19 +88,20 @@ def screenshot(html: str, png: str, step: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="docs", help="folder for the pictures (default docs)")
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs"),
+                        help="folder for the pictures (default docs)")
+    parser.add_argument("--readme", default=os.path.join(ROOT, "README.md"),
+                        help="the README whose ten lines draw docs/seed_graph.svg")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-
-    loss = seed_example()
-    trace = tc.trace_backward(loss)
-    write(tc.draw_graph(loss, show_data=True), os.path.join(args.out, "seed_graph.svg"))
-    loss = small_cnn()
-    loss.backward()
-    write(tc.draw_graph(loss), os.path.join(args.out, "cnn_graph.svg"))
     with tempfile.TemporaryDirectory() as tmp:
-        html = trace.to_html(os.path.join(tmp, "trace.html"), show_data=True)
-        screenshot(html, os.path.join(args.out, "trace.png"), step=5)
+        names = run_readme_example(tmp, os.path.abspath(args.readme))
+        shutil.copy(os.path.join(tmp, "seed.svg"), os.path.join(args.out, "seed_graph.svg"))
+        print("wrote", os.path.join(args.out, "seed_graph.svg"))
+        html = names["trace"].to_html(os.path.join(tmp, "trace.html"), show_data=True)
+        screenshot(html, os.path.join(args.out, "trace.png"), step=3)  # the relu step
+    write(tc.draw_graph(small_cnn()), os.path.join(args.out, "cnn_graph.svg"))
+    write(tc.draw_graph(forgotten_zero_grad()), os.path.join(args.out, "zero_grad.svg"))
 
 
 def write(graph, path: str) -> None:
@@ -93,4 +111,4 @@ def write(graph, path: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -92,7 +92,8 @@ def test_no_grad_yet_differs_from_zero_grad():
     line = node_line(after, "<B>w</B>")
     assert "no grad yet" not in line and "dashed" not in line
     assert "all zero" in line and fill(line) == COLORS["zero grad"]
-    assert ">grad</FONT> 1</TD>" in node_line(after, "<B>output</B>")  # one value: itself
+    assert ">grad</FONT> 1</TD>" in node_line(after, "<B>loss</B>")  # one value: itself
+    # an unnamed one-element output is called the loss in every picture, as backward starts there
     assert "no grad yet" not in tc.draw_graph(loss, show_grad=False).source
 
 

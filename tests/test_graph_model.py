@@ -228,3 +228,27 @@ def test_digits_cnn_with_data_is_compact():
                                                  svg).groups())
     assert width < 1600, width  # 5742 px (4306 pt) before: a staircase of boxes
     assert height < 3 * width
+
+
+def test_in_process_flavour_keeps_text_inside_its_boxes():
+    x = tc.Tensor(np.linspace(-0.123456, 0.654321, 10).reshape(1, 10), requires_grad=True,
+                  name="x")
+    with tc.autograd.module_scope("block", "Block"):
+        y = (x * 3.0).sum()
+    plain = tc.draw_graph(y, show_data=True).plain_source
+    # the in-process Graphviz measures Helvetica: a bold box title would hang over the edge
+    assert re.search(r'fontname=Helvetica\b[^\n]*label="block: Block"', plain) or \
+        re.search(r'label="block: Block"[^\n]*fontname=Helvetica\b', plain)
+    assert "Helvetica-Bold" not in plain
+    assert "\u2026" not in plain  # rows of values are never cut short
+
+
+def test_render_error_names_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(_graph_render, "dot_available", lambda: False)
+    graph = tc.draw_graph(stack_loss())
+    with pytest.raises(RuntimeError, match="install") as err:
+        graph.render(tmp_path / "mine", format="png")
+    assert str(tmp_path / "mine.png") in str(err.value)
+    with pytest.raises(RuntimeError) as err:
+        graph.render(outfile=tmp_path / "other.pdf")
+    assert str(tmp_path / "other.pdf") in str(err.value)

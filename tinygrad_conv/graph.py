@@ -186,7 +186,8 @@ def _tensor_node(name: str, t, is_output: bool, show_data: bool,
     kind = "NaN/Inf" if bad else "accumulated" if passes > 1 else \
         "zero grad" if zero and show_grad else "output" if is_output else \
         ("leaf" if t.requires_grad else "constant") if t.op is None else "intermediate"
-    title = safe_text(t.name) if t.name else ("output" if is_output else "")
+    title = safe_text(t.name) if t.name else \
+        ("loss" if t.size == 1 else "output") if is_output else ""  # what backward starts from
     blocks = [L.values_block("data", t.data)] if show_data else []
     if show_grad and grad is not None:
         blocks.append(L.values_block("grad", grad) if show_data else

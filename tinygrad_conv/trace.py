@@ -38,7 +38,9 @@ class TraceStep:
             f"{describe(p)} gets {'no grad' if g is None else show(g, TINY)}"
             for p, g in zip(self.parents, self.parent_grads, strict=True)
         )
-        arrived = f"{describe(self.output)} received {show(self.grad_in, TINY)}"
+        out = self.output  # unnamed, it is "the op's output": no need to repeat the op
+        what = describe(out) if out.name else f"output {tuple(out.shape)}"
+        arrived = f"{what} received {show(self.grad_in, TINY)}"
         return f"{self.op:<{width}} {arrived}  ->  {sent}"
 
 
