@@ -108,6 +108,36 @@ def test_vgg_style(opset, tmp_path):
     assert model.training
 
 
+def vgg_example():
+    """examples/vgg_digits.py's network (BatchNorm2d/1d, Dropout, AdaptiveAvgPool2d((2, 2)))."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "vgg_digits.py"
+    if not path.is_file():
+        pytest.skip("examples/vgg_digits.py is not there")
+    spec = importlib.util.spec_from_file_location("vgg_digits_for_onnx", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build(nn)
+
+
+def test_vgg_example_after_training_steps(tmp_path):
+    tc.manual_seed(3)
+    model = vgg_example()
+    optimizer = tc.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    x, y = images(16), RNG.integers(0, 10, 16)
+    for _ in range(3):  # moves the weights and the running statistics off their start
+        optimizer.zero_grad()
+        nn.CrossEntropyLoss()(model(tc.Tensor(x)), y).backward()
+        optimizer.step()
+    proto = roundtrip(model, images(4), tmp_path, other_batch=7, atol=1e-5)
+    ops = [n.op_type for n in proto.graph.node]
+    assert ops.count("BatchNormalization") == 5 and "AveragePool" in ops
+    used = {i.name for i in proto.graph.initializer}
+    assert used == {k for k in model.state_dict() if not k.endswith("num_batches_tracked")}
+
+
 def test_branches_same_even_groups_dilation_cat(tmp_path):
     tc.manual_seed(2)
     model = Branches()
