@@ -22,6 +22,23 @@ def _float64_copy(value: Any) -> Any:
     return value
 
 
+def _check_module_dtype(fn: Callable) -> None:
+    """An nn.Module (or anything with parameters()) must be float64 before gradcheck."""
+    parameters = getattr(fn, "parameters", None)
+    if not callable(parameters):
+        return
+    try:
+        dtypes = sorted({str(p.dtype) for p in parameters()})
+    except TypeError:
+        return
+    if any(d != "float64" for d in dtypes):
+        name = type(fn).__name__
+        raise TypeError(
+            f"gradcheck: {name} has {'/'.join(dtypes)} parameters, and finite differences need "
+            f"float64: call model.double() first (gradcheck converts the inputs itself), e.g. "
+            f"tc.gradcheck(model.double(), x)")
+
+
 def _scalar(fn: Callable, inputs: tuple) -> float:
     out = fn(*inputs)
     if not isinstance(out, Tensor):
@@ -41,11 +58,20 @@ def gradcheck(
     """
     if not callable(fn):
         raise TypeError(f"gradcheck: fn must be callable, got {type(fn).__name__}")
+    _check_module_dtype(fn)
     copies = tuple(_float64_copy(v) for v in inputs)
     checked = [i for i, v in enumerate(copies) if isinstance(v, Tensor) and v.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")
-    out = fn(*copies)
+    try:
+        out = fn(*copies)
+    except TypeError as err:
+        if "dtype" not in str(err):
+            raise
+        raise TypeError(
+            f"gradcheck runs fn on float64 copies of the inputs, and fn mixed them with tensors "
+            f"of another dtype ({err}); finite differences need float64 throughout: make fn's "
+            f"own tensors float64 (model.double(), or Tensor(..., dtype='float64'))") from None
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
     out.sum().backward()
