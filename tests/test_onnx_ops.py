@@ -196,7 +196,8 @@ NEW = {
     "expand_batch": (lambda m, x: F.expand(x[:, :1], x.shape) * x, X3),
 }
 NEW_OPS = {"linear_2d": "linear", "linear_3d": "linear", "clamp_min": "clamp", "cat_const": "cat",
-           "unsqueeze_last": "unsqueeze", "pad_crop": "pad", "squeeze_all": "squeeze", "expand_batch": "expand", "pad_value": "pad", "var_batch": "var"}
+           "unsqueeze_last": "unsqueeze", "pad_crop": "pad", "squeeze_all": "squeeze",
+           "expand_batch": "expand", "pad_value": "pad", "var_batch": "var"}
 
 
 @pytest.mark.parametrize("name", sorted(NEW))

@@ -187,8 +187,9 @@ def getitem(g: Graph, t, xs: list[Value], p: dict):
         if isinstance(item, slice):
             start, stop, step = item.start, item.stop, 1 if item.step is None else int(item.step)
             if (start, stop, step) != (None, None, 1):
-                starts.append(int(start) if start is not None else (0 if step > 0 else INT64_MAX))
-                ends.append(int(stop) if stop is not None else (INT64_MAX if step > 0 else INT64_MIN))
+                first, last = (0, INT64_MAX) if step > 0 else (INT64_MAX, INT64_MIN)  # clamped
+                starts.append(first if start is None else int(start))
+                ends.append(last if stop is None else int(stop))
                 axes.append(axis)
                 steps.append(step)
             elif axis == x.batch:
