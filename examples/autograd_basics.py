@@ -31,12 +31,13 @@ def scalars() -> None:
 
 
 def fan_out() -> tc.Tensor:
-    print("2. A value used twice: y = x * x + x, so dy/dx = 2x + 1 (the two uses add up)")
+    print("2. A value used twice: y = sum(x * x + x), so dy/dx_i = 2 x_i + 1 (the two uses of x"
+          " add up)")
     x = tc.Tensor([1.0, -2.0, 3.0], requires_grad=True, name="x")
     y = (x * x + x).sum()
     y.backward()
     print(f"   x      = {x.data}")
-    print(f"   dy/dx  = {x.grad}   (2x + 1 = {2 * x.data + 1})")
+    print(f"   dy/dx  = {x.grad}   (2 x + 1 = {2 * x.data + 1})")
     print(f"   the graph: y.op = {y.op!r}, its parents' ops = {[p.op for p in y.parents]}\n")
     return y
 
@@ -62,6 +63,8 @@ def matrices() -> tc.Tensor:
 
 
 def picture(loss: tc.Tensor, out: str) -> None:
+    """The graph of `loss`, whose one backward has run: the picture's grads are that pass's."""
+    loss.name = "loss"
     os.makedirs(out, exist_ok=True)
     graph = tc.draw_graph(loss, show_data=True)
     dot_path = os.path.join(out, "autograd_basics.dot")
