@@ -20,26 +20,48 @@ from tinygrad_conv import data, nn, optim
 
 def vgg_block(nn, c_in: int, c_out: int):
     """conv-bn-relu twice, then a 2x2 max pool: the unit VGG repeats."""
-    return nn.Sequential(OrderedDict([
-        ("conv1", nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)),
-        ("bn1", nn.BatchNorm2d(c_out)), ("relu1", nn.ReLU()),
-        ("conv2", nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)),
-        ("bn2", nn.BatchNorm2d(c_out)), ("relu2", nn.ReLU()),
-        ("pool", nn.MaxPool2d(2)),
-    ]))
+    return nn.Sequential(
+        OrderedDict(
+            [
+                ("conv1", nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)),
+                ("bn1", nn.BatchNorm2d(c_out)),
+                ("relu1", nn.ReLU()),
+                ("conv2", nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)),
+                ("bn2", nn.BatchNorm2d(c_out)),
+                ("relu2", nn.ReLU()),
+                ("pool", nn.MaxPool2d(2)),
+            ]
+        )
+    )
 
 
 def build(nn, channels: tuple[int, int] = (16, 32), n_classes: int = 10, p: float = 0.3):
     """The network, from either library's nn (tinygrad_conv.nn or torch.nn): same names, same
     state-dict keys."""
     c1, c2 = channels
-    return nn.Sequential(OrderedDict([
-        ("features", nn.Sequential(vgg_block(nn, 1, c1), vgg_block(nn, c1, c2))),  # 8 -> 4 -> 2
-        ("avgpool", nn.AdaptiveAvgPool2d((2, 2))),
-        ("classifier", nn.Sequential(
-            nn.Flatten(), nn.Dropout(p), nn.Linear(c2 * 4, 64), nn.BatchNorm1d(64), nn.ReLU(),
-            nn.Dropout(p), nn.Linear(64, n_classes))),
-    ]))
+    return nn.Sequential(
+        OrderedDict(
+            [
+                (
+                    "features",
+                    nn.Sequential(vgg_block(nn, 1, c1), vgg_block(nn, c1, c2)),
+                ),  # 8 -> 4 -> 2
+                ("avgpool", nn.AdaptiveAvgPool2d((2, 2))),
+                (
+                    "classifier",
+                    nn.Sequential(
+                        nn.Flatten(),
+                        nn.Dropout(p),
+                        nn.Linear(c2 * 4, 64),
+                        nn.BatchNorm1d(64),
+                        nn.ReLU(),
+                        nn.Dropout(p),
+                        nn.Linear(64, n_classes),
+                    ),
+                ),
+            ]
+        )
+    )
 
 
 def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
@@ -76,10 +98,14 @@ def main() -> None:
             loss.backward()
             optimizer.step()
         scheduler.step()
-        print(f"epoch {epoch}: last batch loss {loss.item():.4f}, "
-              f"test accuracy {accuracy(model, x_test, y_test):.4f}")
-    print(f"final test accuracy {accuracy(model, x_test, y_test):.4f} "
-          f"({time.perf_counter() - start:.1f} s, {len(x_train)} training images)")
+        print(
+            f"epoch {epoch}: last batch loss {loss.item():.4f}, "
+            f"test accuracy {accuracy(model, x_test, y_test):.4f}"
+        )
+    print(
+        f"final test accuracy {accuracy(model, x_test, y_test):.4f} "
+        f"({time.perf_counter() - start:.1f} s, {len(x_train)} training images)"
+    )
     model.save(args.out)
     print(f"weights saved to {args.out}")
 

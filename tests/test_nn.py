@@ -49,9 +49,9 @@ def rename_torch(state, forward):
     for key, value in state.items():
         for ours, theirs in pairs:
             if forward and key.startswith(ours):
-                key = theirs + key[len(ours):]
+                key = theirs + key[len(ours) :]
             elif not forward and key.startswith(theirs):
-                key = ours + key[len(theirs):]
+                key = ours + key[len(theirs) :]
         out[key] = value
     return out
 
@@ -59,8 +59,12 @@ def rename_torch(state, forward):
 def test_names_shapes_and_order_follow_pytorch():
     net = Net()
     names = [name for name, _ in net.named_parameters()]
-    assert names == ["features.0.weight", "features.0.bias", "classifier.1.weight",
-                     "classifier.1.bias"]
+    assert names == [
+        "features.0.weight",
+        "features.0.bias",
+        "classifier.1.weight",
+        "classifier.1.bias",
+    ]
     assert [p.shape for p in net.parameters()] == [(4, 1, 3, 3), (4,), (5, 36), (5,)]
     assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
     assert list(MLP().state_dict()) == ["hidden.weight", "hidden.bias", "head.0.weight"]
@@ -119,13 +123,23 @@ def test_load_state_dict_keeps_dtype_and_accepts_lists_and_tensors():
     np.testing.assert_array_equal(model.bias.data, [0.5, -0.5])
 
 
-@pytest.mark.parametrize("change, error, fragments", [
-    (lambda s: s.pop("hidden.bias"), ValueError, ["missing", "hidden.bias"]),
-    (lambda s: s.update(extra=np.zeros(2)), ValueError, ["unexpected", "extra"]),
-    (lambda s: s.update({"hidden.weight": np.zeros((6, 4))}), ValueError,
-     ["hidden.weight", "(6, 4)", "(4, 6)"]),
-    (lambda s: s.update({"hidden.bias": np.array(["a"] * 4)}), TypeError, ["hidden.bias", "dtype"]),
-])
+@pytest.mark.parametrize(
+    "change, error, fragments",
+    [
+        (lambda s: s.pop("hidden.bias"), ValueError, ["missing", "hidden.bias"]),
+        (lambda s: s.update(extra=np.zeros(2)), ValueError, ["unexpected", "extra"]),
+        (
+            lambda s: s.update({"hidden.weight": np.zeros((6, 4))}),
+            ValueError,
+            ["hidden.weight", "(6, 4)", "(4, 6)"],
+        ),
+        (
+            lambda s: s.update({"hidden.bias": np.array(["a"] * 4)}),
+            TypeError,
+            ["hidden.bias", "dtype"],
+        ),
+    ],
+)
 def test_load_state_dict_errors_name_the_key_and_change_nothing(change, error, fragments):
     model = MLP()
     before = model.state_dict()
@@ -164,11 +178,14 @@ def test_save_and_load_npz(tmp_path):
         other.load(bad)
 
 
-@pytest.mark.parametrize("make, fan_in", [
-    (lambda: nn.Linear(400, 300), 400),
-    (lambda: nn.Conv2d(6, 128, 5), 150),
-    (lambda: nn.Conv2d(8, 512, (3, 2), groups=4), 2 * 3 * 2),
-])
+@pytest.mark.parametrize(
+    "make, fan_in",
+    [
+        (lambda: nn.Linear(400, 300), 400),
+        (lambda: nn.Conv2d(6, 128, 5), 150),
+        (lambda: nn.Conv2d(8, 512, (3, 2), groups=4), 2 * 3 * 2),
+    ],
+)
 def test_default_init_is_pytorchs_bounds_and_spread(make, fan_in):
     nn.init.manual_seed(0)
     layer = make()
@@ -181,10 +198,13 @@ def test_default_init_is_pytorchs_bounds_and_spread(make, fan_in):
     assert w.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
 
 
-@pytest.mark.parametrize("ours, theirs", [
-    (lambda: nn.Linear(400, 300), lambda t: t.nn.Linear(400, 300)),
-    (lambda: nn.Conv2d(6, 128, 5), lambda t: t.nn.Conv2d(6, 128, 5)),
-])
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [
+        (lambda: nn.Linear(400, 300), lambda t: t.nn.Linear(400, 300)),
+        (lambda: nn.Conv2d(6, 128, 5), lambda t: t.nn.Conv2d(6, 128, 5)),
+    ],
+)
 def test_default_init_matches_torch_statistics(torch, ours, theirs):
     torch.manual_seed(0)
     mine, ref = ours(), theirs(torch)
@@ -205,21 +225,24 @@ def test_init_manual_seed_reproduces():
     np.testing.assert_array_equal(nn.Linear(5, 5).weight.data, a)
 
 
-@pytest.mark.parametrize("call, error, fragment", [
-    (lambda: nn.Conv2d(3, 4, 3, groups=2), ValueError, "groups"),
-    (lambda: nn.Conv2d(3, 4, 0), ValueError, "kernel_size"),
-    (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"), ValueError, "same"),
-    (lambda: nn.Conv2d(3, 4, 3, padding="full"), ValueError, "padding"),
-    (lambda: nn.Conv2d("3", 4, 3), TypeError, "in_channels"),
-    (lambda: nn.Linear(3.0, 4), TypeError, "in_features"),
-    (lambda: nn.Linear(3, 0), ValueError, "out_features"),
-    (lambda: nn.MaxPool2d(2, padding=2), ValueError, "padding"),
-    (lambda: nn.Flatten(1.5), TypeError, "start_dim"),
-    (lambda: nn.Sequential(nn.ReLU(), "relu"), TypeError, "Module"),
-    (lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError, "reduction"),
-    (lambda: nn.CrossEntropyLoss(label_smoothing=1.5), ValueError, "label_smoothing"),
-    (lambda: nn.Linear(3, 2)(tc.Tensor(np.ones((2, 4)))), ValueError, "in_features"),
-])
+@pytest.mark.parametrize(
+    "call, error, fragment",
+    [
+        (lambda: nn.Conv2d(3, 4, 3, groups=2), ValueError, "groups"),
+        (lambda: nn.Conv2d(3, 4, 0), ValueError, "kernel_size"),
+        (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"), ValueError, "same"),
+        (lambda: nn.Conv2d(3, 4, 3, padding="full"), ValueError, "padding"),
+        (lambda: nn.Conv2d("3", 4, 3), TypeError, "in_channels"),
+        (lambda: nn.Linear(3.0, 4), TypeError, "in_features"),
+        (lambda: nn.Linear(3, 0), ValueError, "out_features"),
+        (lambda: nn.MaxPool2d(2, padding=2), ValueError, "padding"),
+        (lambda: nn.Flatten(1.5), TypeError, "start_dim"),
+        (lambda: nn.Sequential(nn.ReLU(), "relu"), TypeError, "Module"),
+        (lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError, "reduction"),
+        (lambda: nn.CrossEntropyLoss(label_smoothing=1.5), ValueError, "label_smoothing"),
+        (lambda: nn.Linear(3, 2)(tc.Tensor(np.ones((2, 4)))), ValueError, "in_features"),
+    ],
+)
 def test_bad_layer_arguments(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call()
@@ -251,40 +274,55 @@ def test_linear_state_dict_round_trips_with_torch(torch):
     ref.head = torch.nn.Sequential(torch.nn.Linear(4, 3, bias=False))
     x = np.random.default_rng(1).normal(size=(5, 6)).astype(np.float32)
     ref.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
-    np.testing.assert_allclose(ref(torch.from_numpy(x)).detach().numpy(), ours(tc.Tensor(x)).data,
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        ref(torch.from_numpy(x)).detach().numpy(), ours(tc.Tensor(x)).data, rtol=1e-6, atol=1e-6
+    )
     for p in ref.parameters():
         torch.nn.init.normal_(p)
     ours.load_state_dict(ref.state_dict())  # torch tensors that require grad go in as they are
-    np.testing.assert_allclose(ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(),
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-6, atol=1e-6
+    )
 
 
 def test_cnn_state_dict_round_trips_with_torch_both_ways(torch):
     ours, ref = Net(), torch_net(torch)
     x = np.random.default_rng(2).normal(size=(2, 1, 6, 6)).astype(np.float32)
-    ref.load_state_dict({k: torch.from_numpy(v)
-                         for k, v in rename_torch(ours.state_dict(), True).items()})
-    np.testing.assert_allclose(ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    ref.load_state_dict(
+        {k: torch.from_numpy(v) for k, v in rename_torch(ours.state_dict(), True).items()}
+    )
+    np.testing.assert_allclose(
+        ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
     torch.manual_seed(5)
     ref = torch_net(torch)
     ours.load_state_dict(rename_torch({k: v.numpy() for k, v in ref.state_dict().items()}, False))
-    np.testing.assert_allclose(ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_layers_forward_and_grads_match_torch(torch, dtype, backend):
     tnn, rng = torch.nn, np.random.default_rng(3)
-    ours = nn.Sequential(nn.Conv2d(2, 3, 3, stride=1, padding="same"), nn.ReLU(),
-                         nn.AvgPool2d(2, stride=1, padding=1), nn.MaxPool2d(2),
-                         nn.Conv2d(3, 4, (2, 3), dilation=(2, 1), groups=1, padding=(1, 0)),
-                         nn.Flatten(), nn.Linear(4 * 4 * 2, 3))
-    ref = tnn.Sequential(tnn.Conv2d(2, 3, 3, stride=1, padding="same"), tnn.ReLU(),
-                         tnn.AvgPool2d(2, stride=1, padding=1), tnn.MaxPool2d(2),
-                         tnn.Conv2d(3, 4, (2, 3), dilation=(2, 1), groups=1, padding=(1, 0)),
-                         tnn.Flatten(), tnn.Linear(4 * 4 * 2, 3))
+    ours = nn.Sequential(
+        nn.Conv2d(2, 3, 3, stride=1, padding="same"),
+        nn.ReLU(),
+        nn.AvgPool2d(2, stride=1, padding=1),
+        nn.MaxPool2d(2),
+        nn.Conv2d(3, 4, (2, 3), dilation=(2, 1), groups=1, padding=(1, 0)),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 2, 3),
+    )
+    ref = tnn.Sequential(
+        tnn.Conv2d(2, 3, 3, stride=1, padding="same"),
+        tnn.ReLU(),
+        tnn.AvgPool2d(2, stride=1, padding=1),
+        tnn.MaxPool2d(2),
+        tnn.Conv2d(3, 4, (2, 3), dilation=(2, 1), groups=1, padding=(1, 0)),
+        tnn.Flatten(),
+        tnn.Linear(4 * 4 * 2, 3),
+    )
     ref = ref.to(getattr(torch, np.dtype(dtype).name))
     ours.load_state_dict(ref.state_dict())
     for p in ours.parameters():
@@ -292,8 +330,9 @@ def test_layers_forward_and_grads_match_torch(torch, dtype, backend):
     x = rng.normal(size=(2, 2, 7, 7)).astype(dtype)
     target = np.array([0, 2])
     loss = nn.CrossEntropyLoss(label_smoothing=0.1)(ours(tc.Tensor(x)), target)
-    ref_loss = tnn.CrossEntropyLoss(label_smoothing=0.1)(ref(torch.from_numpy(x)),
-                                                          torch.from_numpy(target))
+    ref_loss = tnn.CrossEntropyLoss(label_smoothing=0.1)(
+        ref(torch.from_numpy(x)), torch.from_numpy(target)
+    )
     loss.backward()
     ref_loss.backward()
     tol = 1e-5 if dtype == np.float32 else 1e-10

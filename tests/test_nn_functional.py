@@ -20,11 +20,30 @@ import torch.nn.functional as TF  # noqa: E402
 def test_everything_of_functional_is_reexported():
     for name in functional.__all__:
         assert hasattr(F, name), name
-    for name in ("linear", "dropout", "dropout2d", "batch_norm", "nll_loss", "mse_loss", "l1_loss",
-                 "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss",
-                 "adaptive_avg_pool2d", "adaptive_max_pool2d", "one_hot", "relu", "log_softmax",
-                 "softmax", "cross_entropy", "max_pool2d", "avg_pool2d", "conv2d", "gelu",
-                 "leaky_relu"):
+    for name in (
+        "linear",
+        "dropout",
+        "dropout2d",
+        "batch_norm",
+        "nll_loss",
+        "mse_loss",
+        "l1_loss",
+        "binary_cross_entropy",
+        "binary_cross_entropy_with_logits",
+        "smooth_l1_loss",
+        "adaptive_avg_pool2d",
+        "adaptive_max_pool2d",
+        "one_hot",
+        "relu",
+        "log_softmax",
+        "softmax",
+        "cross_entropy",
+        "max_pool2d",
+        "avg_pool2d",
+        "conv2d",
+        "gelu",
+        "leaky_relu",
+    ):
         assert name in F.__all__, name
 
 
@@ -53,13 +72,21 @@ def test_pytorch_mnist_example_calls():
     loss.backward()
     ref_loss.backward()
     assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-5)
-    np.testing.assert_allclose(ours[0].weight.grad, theirs[0].weight.grad.numpy(), rtol=1e-4,
-                               atol=1e-6)
-    np.testing.assert_allclose(F.cross_entropy(tc.Tensor(x[:, 0, 0, :4]), target, None, None, 2,
-                                               reduction="sum").data,
-                               TF.cross_entropy(torch.from_numpy(x[:, 0, 0, :4]),
-                                                torch.from_numpy(target), None, None, 2,
-                                                reduction="sum").numpy(), rtol=1e-6)
+    np.testing.assert_allclose(
+        ours[0].weight.grad, theirs[0].weight.grad.numpy(), rtol=1e-4, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        F.cross_entropy(tc.Tensor(x[:, 0, 0, :4]), target, None, None, 2, reduction="sum").data,
+        TF.cross_entropy(
+            torch.from_numpy(x[:, 0, 0, :4]),
+            torch.from_numpy(target),
+            None,
+            None,
+            2,
+            reduction="sum",
+        ).numpy(),
+        rtol=1e-6,
+    )
 
 
 def test_softmax_without_dim_warns_and_picks_pytorchs_dim():
@@ -95,8 +122,11 @@ def test_one_hot_as_torch():
         want = TF.one_hot(torch.from_numpy(labels), classes).numpy()
         assert got.dtype == np.int64 and not got.requires_grad
         np.testing.assert_array_equal(got.data, want)
-    for bad, error, fragment in (([1.5], TypeError, "integer"), ([-1], ValueError, "non-negative"),
-                                 ([4], ValueError, "smaller than")):
+    for bad, error, fragment in (
+        ([1.5], TypeError, "integer"),
+        ([-1], ValueError, "non-negative"),
+        ([4], ValueError, "smaller than"),
+    ):
         with pytest.raises(error, match=fragment):
             F.one_hot(np.array(bad), 3)
 
@@ -130,8 +160,9 @@ def test_clip_grad_value_and_parameters_to_vector_match_torch():
     for p, q in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(p.grad, q.grad.numpy())
     vec = nn.utils.parameters_to_vector(ours)
-    np.testing.assert_array_equal(vec.data,
-                                  torch.nn.utils.parameters_to_vector(theirs).detach().numpy())
+    np.testing.assert_array_equal(
+        vec.data, torch.nn.utils.parameters_to_vector(theirs).detach().numpy()
+    )
     nn.utils.vector_to_parameters(tc.Tensor(np.arange(20.0)), ours)
     assert ours[1].data.tolist() == [12.0, 13.0, 14.0, 15.0] and ours[1]._version == 1
     with pytest.raises(TypeError, match="max_norm"):
@@ -143,17 +174,24 @@ def test_clip_grad_value_and_parameters_to_vector_match_torch():
 
 INITS = [
     ("normal_", lambda i, t: i.normal_(t, 0.5, 2.0), 0.5, 2.0),
-    ("xavier_uniform_", lambda i, t: i.xavier_uniform_(t, gain=2.0),
-     0.0, 2.0 * math.sqrt(6 / (200 + 300)) / math.sqrt(3)),
+    (
+        "xavier_uniform_",
+        lambda i, t: i.xavier_uniform_(t, gain=2.0),
+        0.0,
+        2.0 * math.sqrt(6 / (200 + 300)) / math.sqrt(3),
+    ),
     ("xavier_normal_", lambda i, t: i.xavier_normal_(t), 0.0, math.sqrt(2 / (200 + 300))),
-    ("kaiming_normal_", lambda i, t: i.kaiming_normal_(t, mode="fan_out", nonlinearity="relu"),
-     0.0, math.sqrt(2) / math.sqrt(200)),
+    (
+        "kaiming_normal_",
+        lambda i, t: i.kaiming_normal_(t, mode="fan_out", nonlinearity="relu"),
+        0.0,
+        math.sqrt(2) / math.sqrt(200),
+    ),
     ("trunc_normal_", lambda i, t: i.trunc_normal_(t, std=0.5, a=-0.3, b=0.6), None, None),
 ]
 
 
-@pytest.mark.parametrize(("fill", "mean", "std"), [c[1:] for c in INITS],
-                         ids=[c[0] for c in INITS])
+@pytest.mark.parametrize(("fill", "mean", "std"), [c[1:] for c in INITS], ids=[c[0] for c in INITS])
 def test_init_statistics_match_torch(fill, mean, std):
     tc.manual_seed(0)
     torch.manual_seed(0)

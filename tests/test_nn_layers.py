@@ -42,10 +42,22 @@ LAYERS = [
     ("BatchNorm1d", lambda m: m.BatchNorm1d(4), (6, 4)),
     ("BatchNorm2d", lambda m: m.BatchNorm2d(3), (4, 3, 2, 3)),
     ("BatchNorm2d_eval", lambda m: m.BatchNorm2d(3).eval(), (4, 3, 2, 3)),
-    ("Sequential_OrderedDict", lambda m: m.Sequential(OrderedDict(
-        [("conv", m.Conv2d(1, 2, 3)), ("act", m.LeakyReLU(0.1)), ("pool", m.AdaptiveAvgPool2d(1)),
-         ("flat", m.Flatten()), ("head", m.Linear(2, 3)), ("out", m.LogSoftmax(dim=1))])),
-     (3, 1, 5, 5)),
+    (
+        "Sequential_OrderedDict",
+        lambda m: m.Sequential(
+            OrderedDict(
+                [
+                    ("conv", m.Conv2d(1, 2, 3)),
+                    ("act", m.LeakyReLU(0.1)),
+                    ("pool", m.AdaptiveAvgPool2d(1)),
+                    ("flat", m.Flatten()),
+                    ("head", m.Linear(2, 3)),
+                    ("out", m.LogSoftmax(dim=1)),
+                ]
+            )
+        ),
+        (3, 1, 5, 5),
+    ),
 ]
 
 
@@ -99,28 +111,47 @@ def W(m, values):
 
 LOSSES = [
     ("CrossEntropyLoss", lambda m: m.CrossEntropyLoss(), (6, 5), "class"),
-    ("CrossEntropyLoss_weight_ignore_smooth", lambda m: m.CrossEntropyLoss(
-        weight=W(m, [1, 2, 0.5, 1, 3]), ignore_index=1, label_smoothing=0.15), (6, 5), "class"),
+    (
+        "CrossEntropyLoss_weight_ignore_smooth",
+        lambda m: m.CrossEntropyLoss(
+            weight=W(m, [1, 2, 0.5, 1, 3]), ignore_index=1, label_smoothing=0.15
+        ),
+        (6, 5),
+        "class",
+    ),
     ("CrossEntropyLoss_sum", lambda m: m.CrossEntropyLoss(reduction="sum"), (6, 5), "class"),
     ("NLLLoss", lambda m: m.NLLLoss(), (6, 5), "logprob"),
-    ("NLLLoss_weight_none", lambda m: m.NLLLoss(W(m, [1, 2, 0.5, 1, 3]), reduction="none"),
-     (6, 5), "logprob"),
+    (
+        "NLLLoss_weight_none",
+        lambda m: m.NLLLoss(W(m, [1, 2, 0.5, 1, 3]), reduction="none"),
+        (6, 5),
+        "logprob",
+    ),
     ("MSELoss", lambda m: m.MSELoss(), (3, 4), "real"),
     ("MSELoss_sum", lambda m: m.MSELoss(reduction="sum"), (3, 4), "real"),
     ("L1Loss_none", lambda m: m.L1Loss(reduction="none"), (3, 4), "real"),
     ("SmoothL1Loss", lambda m: m.SmoothL1Loss(beta=0.5), (3, 4), "real"),
     ("BCELoss", lambda m: m.BCELoss(), (3, 4), "prob"),
-    ("BCELoss_weight_sum", lambda m: m.BCELoss(W(m, [1, 2, 3, 0.5]), reduction="sum"), (3, 4),
-     "prob"),
+    (
+        "BCELoss_weight_sum",
+        lambda m: m.BCELoss(W(m, [1, 2, 3, 0.5]), reduction="sum"),
+        (3, 4),
+        "prob",
+    ),
     ("BCEWithLogitsLoss", lambda m: m.BCEWithLogitsLoss(), (3, 4), "real"),
-    ("BCEWithLogitsLoss_pos_weight", lambda m: m.BCEWithLogitsLoss(
-        pos_weight=W(m, [1, 2, 3, 0.5])), (3, 4), "unit"),
+    (
+        "BCEWithLogitsLoss_pos_weight",
+        lambda m: m.BCEWithLogitsLoss(pos_weight=W(m, [1, 2, 3, 0.5])),
+        (3, 4),
+        "unit",
+    ),
 ]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
-@pytest.mark.parametrize(("make", "shape", "kind"), [c[1:] for c in LOSSES],
-                         ids=[c[0] for c in LOSSES])
+@pytest.mark.parametrize(
+    ("make", "shape", "kind"), [c[1:] for c in LOSSES], ids=[c[0] for c in LOSSES]
+)
 def test_loss_matches_torch(backend, dtype, make, shape, kind):
     rng = np.random.default_rng(2)
     x = rng.standard_normal(shape).astype(dtype)
@@ -162,8 +193,10 @@ def test_module_list_and_sequential_containers():
         blocks(tc.Tensor(np.ones(2)))
     seq = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 3)), ("act", nn.ReLU())]))
     assert list(seq.state_dict()) == ["fc.weight", "fc.bias"] and seq["act"] is seq[1]
-    assert isinstance(seq[:1], nn.Sequential) and list(seq[:1].state_dict()) == ["fc.weight",
-                                                                                 "fc.bias"]
+    assert isinstance(seq[:1], nn.Sequential) and list(seq[:1].state_dict()) == [
+        "fc.weight",
+        "fc.bias",
+    ]
     assert "(fc): Linear" in repr(seq)
 
 
@@ -190,28 +223,36 @@ BAD = [
     (lambda: nn.SmoothL1Loss(beta=-1), ValueError, "beta"),
     (lambda: nn.ModuleList([1]), TypeError, "Module"),
     (lambda: nn.Sequential(OrderedDict(a=1)), TypeError, "Module"),
-    (lambda: nn.Linear(3, 2)(tc.Tensor(np.ones((2, 4), np.float32))), ValueError,
-     "in_features=3"),
-    (lambda: nn.AdaptiveAvgPool2d(2)(tc.Tensor(np.ones((2, 4), np.float32))), ValueError,
-     "4-D"),
+    (lambda: nn.Linear(3, 2)(tc.Tensor(np.ones((2, 4), np.float32))), ValueError, "in_features=3"),
+    (lambda: nn.AdaptiveAvgPool2d(2)(tc.Tensor(np.ones((2, 4), np.float32))), ValueError, "4-D"),
     (lambda: nn.Dropout2d()(tc.Tensor(np.ones((2, 4), np.float32))), ValueError, "4-D"),
-    (lambda: nn.CrossEntropyLoss()(tc.Tensor(np.ones((2, 3))), [0, -1]), ValueError,
-     "ignore_index=-100"),
-    (lambda: nn.CrossEntropyLoss(weight=np.ones(2))(tc.Tensor(np.ones((2, 3))), [0, 1]),
-     ValueError, "one weight per class"),
-    (lambda: nn.CrossEntropyLoss()(tc.Tensor(np.ones((2, 3))), [0, 3]), ValueError,
-     "[0, 3)"),
+    (
+        lambda: nn.CrossEntropyLoss()(tc.Tensor(np.ones((2, 3))), [0, -1]),
+        ValueError,
+        "ignore_index=-100",
+    ),
+    (
+        lambda: nn.CrossEntropyLoss(weight=np.ones(2))(tc.Tensor(np.ones((2, 3))), [0, 1]),
+        ValueError,
+        "one weight per class",
+    ),
+    (lambda: nn.CrossEntropyLoss()(tc.Tensor(np.ones((2, 3))), [0, 3]), ValueError, "[0, 3)"),
     (lambda: nn.NLLLoss()(tc.Tensor(np.ones((2, 3))), [0, 5]), ValueError, "nll_loss"),
-    (lambda: nn.BCELoss()(tc.Tensor(np.full((2,), 1.5)), np.ones(2)), ValueError,
-     "probabilities"),
+    (lambda: nn.BCELoss()(tc.Tensor(np.full((2,), 1.5)), np.ones(2)), ValueError, "probabilities"),
     (lambda: nn.BCELoss()(tc.Tensor(np.full((2,), 0.5)), np.ones(3)), ValueError, "shape"),
-    (lambda: nn.MSELoss()(tc.Tensor(np.ones((2, 3))), np.ones((4,))), ValueError,
-     "broadcast"),
-    (lambda: nn.MSELoss()(tc.Tensor(np.ones(2, np.float32)), tc.Tensor(np.ones(2))), TypeError,
-     "dtype"),
-    (lambda: nn.BCEWithLogitsLoss(pos_weight=np.ones(3))(tc.Tensor(np.ones((2, 2))),
-                                                         np.ones((2, 2))), ValueError,
-     "pos_weight"),
+    (lambda: nn.MSELoss()(tc.Tensor(np.ones((2, 3))), np.ones((4,))), ValueError, "broadcast"),
+    (
+        lambda: nn.MSELoss()(tc.Tensor(np.ones(2, np.float32)), tc.Tensor(np.ones(2))),
+        TypeError,
+        "dtype",
+    ),
+    (
+        lambda: nn.BCEWithLogitsLoss(pos_weight=np.ones(3))(
+            tc.Tensor(np.ones((2, 2))), np.ones((2, 2))
+        ),
+        ValueError,
+        "pos_weight",
+    ),
 ]
 
 

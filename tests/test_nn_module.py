@@ -78,8 +78,12 @@ def test_requires_grad_apply_and_dtype_moves():
     m.float()
     m.to(device="cpu")
     assert weight.dtype == np.float32
-    for bad, error in (("cuda", ValueError), ("cuda:0", ValueError), (np.int32, TypeError),
-                       ("mps", ValueError)):
+    for bad, error in (
+        ("cuda", ValueError),
+        ("cuda:0", ValueError),
+        (np.int32, TypeError),
+        ("mps", ValueError),
+    ):
         with pytest.raises(error, match="to:"):
             m.to(bad)
 
@@ -101,8 +105,13 @@ def test_forward_and_pre_hooks_replace_and_remove():
 
 def _record(store):
     def hook(module, grad_input, grad_output):
-        store.append(([None if g is None else np.array(g) for g in grad_input],
-                      [np.array(g) for g in grad_output]))
+        store.append(
+            (
+                [None if g is None else np.array(g) for g in grad_input],
+                [np.array(g) for g in grad_output],
+            )
+        )
+
     return hook
 
 
@@ -118,8 +127,10 @@ def test_full_backward_hook_matches_torch():
     for layer in (0, 1):
         ours[layer].register_full_backward_hook(_record(seen_ours))
         ref[layer].register_full_backward_hook(
-            lambda m, gi, go: seen_ref.append(([None if g is None else g.numpy() for g in gi],
-                                               [g.numpy() for g in go])))
+            lambda m, gi, go: seen_ref.append(
+                ([None if g is None else g.numpy() for g in gi], [g.numpy() for g in go])
+            )
+        )
     (ours(tc.Tensor(x)) ** 2).sum().backward()
     (ref(torch.from_numpy(x)) ** 2).sum().backward()
     assert len(seen_ours) == len(seen_ref) == 2
@@ -140,10 +151,22 @@ def test_full_backward_hook_can_replace_grad_input():
 
 def test_state_dict_with_batchnorm_round_trips_with_torch():
     torch = pytest.importorskip("torch")
-    ours = nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(),
-                         nn.Linear(12, 4), nn.BatchNorm1d(4))
-    ref = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.ReLU(),
-                              torch.nn.Flatten(), torch.nn.Linear(12, 4), torch.nn.BatchNorm1d(4))
+    ours = nn.Sequential(
+        nn.Conv2d(1, 3, 3),
+        nn.BatchNorm2d(3),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(12, 4),
+        nn.BatchNorm1d(4),
+    )
+    ref = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 3, 3),
+        torch.nn.BatchNorm2d(3),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(12, 4),
+        torch.nn.BatchNorm1d(4),
+    )
     x = np.random.default_rng(1).standard_normal((5, 1, 4, 4)).astype(np.float32)
     ref(torch.from_numpy(x))  # a train step moves the running statistics
     theirs = ref.state_dict()
@@ -160,8 +183,9 @@ def test_state_dict_with_batchnorm_round_trips_with_torch():
     np.testing.assert_array_equal(ref[1].running_mean.numpy(), ours[1].running_mean.data)
     ours.eval()
     ref.eval()
-    np.testing.assert_allclose(ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_npz_round_trip_keeps_buffers(tmp_path):
@@ -189,14 +213,17 @@ def _npy(array: np.ndarray) -> bytes:
 def _header_only(shape: tuple, dtype=np.float32) -> bytes:
     buffer = io.BytesIO()
     np.lib.format.write_array_header_1_0(
-        buffer, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": shape})
-    return np.lib.format.magic(1, 0) + buffer.getvalue()[len(np.lib.format.magic(1, 0)):]
+        buffer, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": shape}
+    )
+    return np.lib.format.magic(1, 0) + buffer.getvalue()[len(np.lib.format.magic(1, 0)) :]
 
 
 def test_untrusted_npz_files_are_value_errors_naming_the_file(tmp_path):
     m = nn.Linear(3, 2)
-    good = {"weight.npy": _npy(np.zeros((2, 3), np.float32)),
-            "bias.npy": _npy(np.zeros(2, np.float32))}
+    good = {
+        "weight.npy": _npy(np.zeros((2, 3), np.float32)),
+        "bias.npy": _npy(np.zeros(2, np.float32)),
+    }
     huge = {"weight.npy": _header_only((10**6, 10**6)), "bias.npy": good["bias.npy"]}
     overflow = {"weight.npy": _header_only((2**40, 2**40, 2**40)), "bias.npy": good["bias.npy"]}
     truncated = dict(good, **{"weight.npy": good["weight.npy"][:-8]})
@@ -207,11 +234,13 @@ def test_untrusted_npz_files_are_value_errors_naming_the_file(tmp_path):
     files["overflow.npz"] = _npz(tmp_path / "overflow.npz", overflow)
     files["truncated.npz"] = _npz(tmp_path / "truncated.npz", truncated)
     files["extra.npz"] = _npz(tmp_path / "extra.npz", dict(good, **{"other.npy": good["bias.npy"]}))
-    files["shape.npz"] = _npz(tmp_path / "shape.npz",
-                              dict(good, **{"weight.npy": _npy(np.zeros((3, 2), np.float32))}))
+    files["shape.npz"] = _npz(
+        tmp_path / "shape.npz", dict(good, **{"weight.npy": _npy(np.zeros((3, 2), np.float32))})
+    )
     files["notnpy.npz"] = _npz(tmp_path / "notnpy.npz", dict(good, **{"x.txt": b"hi"}))
-    files["objects.npz"] = _npz(tmp_path / "objects.npz",
-                                dict(good, **{"bias.npy": _header_only((2,), object)}))
+    files["objects.npz"] = _npz(
+        tmp_path / "objects.npz", dict(good, **{"bias.npy": _header_only((2,), object)})
+    )
     whole = _npz(tmp_path / "whole.npz", good)
     cut = tmp_path / "cut.npz"
     cut.write_bytes(open(whole, "rb").read()[:-30])

@@ -47,8 +47,9 @@ def test_vgg_matches_torch_in_train_and_eval_mode(backend, dtype):
         mine = tc.Tensor(x, requires_grad=True)
         theirs = torch.tensor(x, requires_grad=True)
         out, expected = ours(mine), ref(theirs)
-        np.testing.assert_allclose(out.data, expected.detach().numpy(), **tol,
-                                   err_msg=f"train-mode output, step {step}")
+        np.testing.assert_allclose(
+            out.data, expected.detach().numpy(), **tol, err_msg=f"train-mode output, step {step}"
+        )
         loss = nn.CrossEntropyLoss(label_smoothing=0.1)(out, y)
         ref_loss = torch.nn.CrossEntropyLoss(label_smoothing=0.1)(expected, torch.from_numpy(y))
         assert loss.item() == pytest.approx(ref_loss.item(), rel=tol["rtol"])
@@ -70,8 +71,12 @@ def test_vgg_matches_torch_in_train_and_eval_mode(backend, dtype):
     ref.eval()
     x = rng.uniform(0, 1, (5, 1, 8, 8)).astype(dtype)
     with tc.no_grad(), torch.no_grad():
-        np.testing.assert_allclose(ours(tc.Tensor(x)).data, ref(torch.from_numpy(x)).numpy(),
-                                   **tol, err_msg="eval-mode output")
+        np.testing.assert_allclose(
+            ours(tc.Tensor(x)).data,
+            ref(torch.from_numpy(x)).numpy(),
+            **tol,
+            err_msg="eval-mode output",
+        )
 
 
 def test_vgg_dropout_is_on_in_train_mode_and_off_in_eval():
@@ -89,8 +94,13 @@ def test_vgg_dropout_is_on_in_train_mode_and_off_in_eval():
 
 def test_vgg_example_smoke(tmp_path):
     pytest.importorskip("sklearn")
-    result = subprocess.run([sys.executable, str(EXAMPLE), "--smoke", "--out", "w.npz"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--smoke", "--out", "w.npz"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     accuracy = float(re.search(r"final test accuracy (\S+)", result.stdout).group(1))
     assert 0.0 <= accuracy <= 1.0 and (tmp_path / "w.npz").exists()

@@ -19,8 +19,9 @@ from numpy.lib import format as npy_format
 MAX_BYTES = 1 << 40  # no array claims more than a terabyte; also what keeps the product sane
 
 
-def read_npz(path: str, expected: Mapping[str, tuple[int, ...]],
-             strict: bool = True) -> dict[str, np.ndarray]:
+def read_npz(
+    path: str, expected: Mapping[str, tuple[int, ...]], strict: bool = True
+) -> dict[str, np.ndarray]:
     """name -> array for the members of the .npz at `path`. `expected` maps the model's keys to
     their shapes: with strict, unexpected or missing keys are refused before any inflation; a
     member whose header shape differs from the expected one is always refused."""
@@ -51,8 +52,16 @@ def read_npz(path: str, expected: Mapping[str, tuple[int, ...]],
         if str(err).startswith("load:"):
             raise
         raise fail(str(err)) from err
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
-            RuntimeError, NotImplementedError, KeyError) as err:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        RuntimeError,
+        NotImplementedError,
+        KeyError,
+    ) as err:
         raise fail(f"{type(err).__name__}: {err}") from err
     return arrays
 
@@ -70,8 +79,10 @@ def _check_directory(archive: zipfile.ZipFile, expected, strict, fail) -> dict:
         missing = [k for k in expected if k not in members]
         unexpected = [k for k in members if k not in expected]
         if missing or unexpected:
-            raise ValueError(f"load: {archive.filename!r} does not match the model: missing "
-                             f"{missing}, unexpected {unexpected}")
+            raise ValueError(
+                f"load: {archive.filename!r} does not match the model: missing "
+                f"{missing}, unexpected {unexpected}"
+            )
     return {k: info for k, info in members.items() if k in expected}
 
 
@@ -93,12 +104,17 @@ def _check_header(key, shape, dtype, info, expected, fail) -> None:
     if not all(isinstance(d, int) and d >= 0 for d in shape):
         raise fail(f"{key!r} has a bad shape {shape!r} in its header")
     count = math.prod(shape)  # Python ints: no overflow here, but refuse what no buffer can hold
-    if count > np.iinfo(np.int64).max // max(dtype.itemsize, 1) or \
-            count * dtype.itemsize > MAX_BYTES:
+    if (
+        count > np.iinfo(np.int64).max // max(dtype.itemsize, 1)
+        or count * dtype.itemsize > MAX_BYTES
+    ):
         raise fail(f"{key!r} claims shape {shape}, whose size overflows")
     if count * dtype.itemsize > info.file_size:
-        raise fail(f"{key!r} claims shape {shape} ({count * dtype.itemsize} bytes) but its "
-                   f"member holds {info.file_size} bytes")
+        raise fail(
+            f"{key!r} claims shape {shape} ({count * dtype.itemsize} bytes) but its "
+            f"member holds {info.file_size} bytes"
+        )
     if tuple(shape) != tuple(expected[key]):
-        raise fail(f"{key!r} has shape {tuple(shape)}, the model's has shape "
-                   f"{tuple(expected[key])}")
+        raise fail(
+            f"{key!r} has shape {tuple(shape)}, the model's has shape {tuple(expected[key])}"
+        )

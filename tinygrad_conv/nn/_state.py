@@ -20,8 +20,9 @@ def as_array(name: str, value: Any) -> np.ndarray:
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"load_state_dict: {name!r} must be array-like, got "
-                        f"{type(value).__name__}") from err
+        raise TypeError(
+            f"load_state_dict: {name!r} must be array-like, got {type(value).__name__}"
+        ) from err
     if array.dtype.kind not in "biuf":
         raise TypeError(f"load_state_dict: {name!r} must hold numbers, got dtype {array.dtype}")
     return array
@@ -41,12 +42,13 @@ def _dtype(value: Any) -> np.dtype:
     if autograd.is_tensor(value):
         return value.dtype
     if str(value).startswith("torch."):  # torch.float32 / torch.float64
-        value = str(value)[len("torch."):]
+        value = str(value)[len("torch.") :]
     try:
         dtype = np.dtype(value)
     except TypeError as err:
-        raise TypeError(f"to: expected a device ('cpu') or a dtype (float32, float64), got "
-                        f"{value!r}") from err
+        raise TypeError(
+            f"to: expected a device ('cpu') or a dtype (float32, float64), got {value!r}"
+        ) from err
     if dtype not in FLOAT_DTYPES:
         raise TypeError(f"to: dtype must be float32 or float64, got {dtype}")
     return dtype

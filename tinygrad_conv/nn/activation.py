@@ -17,8 +17,11 @@ from .module import Module
 def implicit_dim(op: str, ndim: int) -> int:
     """PyTorch's choice when softmax is given no dim (with its warning): 0 for 0-, 1- and 3-D
     inputs, else 1."""
-    warnings.warn(f"Implicit dimension choice for {op} has been deprecated. Change the call to "
-                  f"include dim=X as an argument.", stacklevel=3)
+    warnings.warn(
+        f"Implicit dimension choice for {op} has been deprecated. Change the call to "
+        f"include dim=X as an argument.",
+        stacklevel=3,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -38,8 +41,9 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        if isinstance(negative_slope, (bool, np.bool_)) or \
-                not isinstance(negative_slope, numbers.Real):
+        if isinstance(negative_slope, (bool, np.bool_)) or not isinstance(
+            negative_slope, numbers.Real
+        ):
             raise TypeError(f"LeakyReLU: negative_slope must be a float, got {negative_slope!r}")
         self.negative_slope, self.inplace = float(negative_slope), inplace
 

@@ -70,8 +70,9 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         if isinstance(modules, Module) or not isinstance(modules, Iterable):
-            raise TypeError(f"ModuleList.extend: expected an iterable of Modules, got "
-                            f"{type(modules).__name__}")
+            raise TypeError(
+                f"ModuleList.extend: expected an iterable of Modules, got {type(modules).__name__}"
+            )
         for module in modules:
             self.append(module)
         return self
@@ -113,5 +114,6 @@ class ModuleList(Module):
         return self.extend(modules)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("ModuleList has no forward(): iterate over it and call its "
-                                  "modules")
+        raise NotImplementedError(
+            "ModuleList has no forward(): iterate over it and call its modules"
+        )

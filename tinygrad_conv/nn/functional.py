@@ -51,19 +51,26 @@ def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype:
 
 
 @_export
-def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,
-                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
-                  label_smoothing: float = 0.0):
+def cross_entropy(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    ignore_index: int = -100,
+    reduce: Any = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+):
     """PyTorch's F.cross_entropy (its argument order) on the library's cross_entropy op."""
     reduction = legacy_reduction("cross_entropy", size_average, reduce, reduction)
-    return _F.cross_entropy(input, target, reduction, label_smoothing, weight=weight,
-                            ignore_index=ignore_index)
+    return _F.cross_entropy(
+        input, target, reduction, label_smoothing, weight=weight, ignore_index=ignore_index
+    )
 
 
 def _pool_options(op: str, dilation: Any, ceil_mode: Any, return_indices: Any) -> None:
     if dilation not in (1, (1, 1)):
-        raise NotImplementedError(f"{op}: dilation other than 1 is not supported, got "
-                                  f"{dilation!r}")
+        raise NotImplementedError(f"{op}: dilation other than 1 is not supported, got {dilation!r}")
     if ceil_mode:
         raise NotImplementedError(f"{op}: ceil_mode=True is not supported")
     if return_indices:
@@ -71,20 +78,34 @@ def _pool_options(op: str, dilation: Any, ceil_mode: Any, return_indices: Any) -
 
 
 @_export
-def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False):
+def max_pool2d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+):
     _pool_options("max_pool2d", dilation, ceil_mode, return_indices)
     return _F.max_pool2d(input, kernel_size, stride, padding)
 
 
 @_export
-def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True,
-               divisor_override: Any = None):
+def avg_pool2d(
+    input: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: Any = None,
+):
     _pool_options("avg_pool2d", 1, ceil_mode, False)
     if not count_include_pad or divisor_override is not None:
-        raise NotImplementedError("avg_pool2d: only count_include_pad=True without "
-                                  "divisor_override is supported")
+        raise NotImplementedError(
+            "avg_pool2d: only count_include_pad=True without divisor_override is supported"
+        )
     return _F.avg_pool2d(input, kernel_size, stride, padding)
 
 
@@ -94,8 +115,7 @@ def one_hot(tensor: Any, num_classes: int = -1):
     as torch.nn.functional.one_hot; no gradient."""
     index = np.asarray(tensor.data if autograd.is_tensor(tensor) else tensor)
     if index.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: tensor must hold integer class indices, got dtype "
-                        f"{index.dtype}")
+        raise TypeError(f"one_hot: tensor must hold integer class indices, got dtype {index.dtype}")
     if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, (int, np.integer)):
         raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
     if index.size and index.min() < 0:
@@ -107,8 +127,10 @@ def one_hot(tensor: Any, num_classes: int = -1):
     if num_classes < 1 and index.size or num_classes < 0:
         raise ValueError(f"one_hot: num_classes must be >= 1 or -1, got {num_classes}")
     if index.size and index.max() >= num_classes:
-        raise ValueError(f"one_hot: class values must be smaller than num_classes "
-                         f"({num_classes}), got {index.max()}")
+        raise ValueError(
+            f"one_hot: class values must be smaller than num_classes "
+            f"({num_classes}), got {index.max()}"
+        )
     out = np.zeros(index.shape + (int(num_classes),), dtype=np.int64)
     np.put_along_axis(out, index[..., None].astype(np.intp), 1, axis=-1)
     return autograd.make_tensor(out)

@@ -75,7 +75,8 @@ class HookCall:
                 if len(result) != len(grad_input):
                     raise RuntimeError(
                         f"register_full_backward_hook: the hook returned {len(result)} "
-                        f"gradients for {len(grad_input)} inputs")
+                        f"gradients for {len(grad_input)} inputs"
+                    )
                 grad_input = replaced = result
         return replaced
 
@@ -111,15 +112,19 @@ class BackwardHook(Function):
         if replaced is None:
             return grad_out
         if len(replaced) != 1:
-            raise RuntimeError("register_full_backward_hook: replacing grad_input is supported "
-                               "for modules with one tensor input only")
+            raise RuntimeError(
+                "register_full_backward_hook: replacing grad_input is supported "
+                "for modules with one tensor input only"
+            )
         new = replaced[0]
         if new is None:
             return None
         new = np.asarray(getattr(new, "data", new))
         if new.shape != grad_out.shape:
-            raise RuntimeError(f"register_full_backward_hook: the hook returned a gradient of "
-                               f"shape {new.shape}, expected {grad_out.shape}")
+            raise RuntimeError(
+                f"register_full_backward_hook: the hook returned a gradient of "
+                f"shape {new.shape}, expected {grad_out.shape}"
+            )
         return new.astype(grad_out.dtype, copy=True)
 
 
@@ -132,8 +137,9 @@ def wrap_inputs(call: HookCall, args: tuple) -> tuple:
             if arg.requires_grad:
                 call.inputs_waiting += 1
                 call._inputs_with_grad.append(len(call.grad_inputs) - 1)
-                arg = BackwardHook.apply(arg, call=call, index=len(call.grad_inputs) - 1,
-                                         side="input")
+                arg = BackwardHook.apply(
+                    arg, call=call, index=len(call.grad_inputs) - 1, side="input"
+                )
         wrapped.append(arg)
     # With no input needing a grad, the hooks run once the outputs' grads are known, with a
     # grad_input of Nones (PyTorch).
@@ -149,7 +155,8 @@ def wrap_outputs(call: HookCall, output: Any) -> Any:
         if autograd.is_tensor(item) and item.requires_grad:
             call.grad_outputs.append(None)
             call.outputs_waiting += 1
-            item = BackwardHook.apply(item, call=call, index=len(call.grad_outputs) - 1,
-                                      side="output")
+            item = BackwardHook.apply(
+                item, call=call, index=len(call.grad_outputs) - 1, side="output"
+            )
         wrapped.append(item)
     return tuple(wrapped) if isinstance(output, tuple) else wrapped[0]

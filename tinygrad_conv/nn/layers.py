@@ -18,8 +18,9 @@ from .module import Module, Parameter
 def _padding(layer: str, padding: Any, stride: tuple[int, int]) -> Any:
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise ValueError(f"{layer}: padding must be an int, a pair, 'same' or 'valid', got "
-                             f"{padding!r}")
+            raise ValueError(
+                f"{layer}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}"
+            )
         if padding == "same" and stride != (1, 1):
             raise ValueError(f"{layer}: padding='same' needs stride 1, got stride {stride}")
         return padding
@@ -30,9 +31,18 @@ class Conv2d(Module):
     """y = conv2d(x, weight, bias): weight (out_channels, in_channels/groups, kH, kW), bias
     (out_channels,)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 dtype: Any = np.float32):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        dtype: Any = np.float32,
+    ):
         super().__init__()
         self.in_channels = as_int("Conv2d", "in_channels", in_channels, minimum=1)
         self.out_channels = as_int("Conv2d", "out_channels", out_channels, minimum=1)
@@ -42,8 +52,10 @@ class Conv2d(Module):
         self.dilation = as_pair("Conv2d", "dilation", dilation)
         self.groups = as_int("Conv2d", "groups", groups, minimum=1)
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must both be divisible by groups ({groups})")
+            raise ValueError(
+                f"Conv2d: in_channels ({in_channels}) and out_channels "
+                f"({out_channels}) must both be divisible by groups ({groups})"
+            )
         if not isinstance(bias, bool):
             raise TypeError(f"Conv2d: bias must be a bool, got {bias!r}")
         shape = (out_channels, in_channels // groups, *self.kernel_size)
@@ -52,12 +64,15 @@ class Conv2d(Module):
         init.default_weight_and_bias_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
+        return F.conv2d(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
     def extra_repr(self) -> str:
-        extra = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
-                f"stride={self.stride}"
+        extra = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         if self.padding != (0, 0):
             extra += f", padding={self.padding}"
         if self.dilation != (1, 1):
@@ -70,8 +85,9 @@ class Conv2d(Module):
 class Linear(Module):
     """y = x @ weight.T + bias: weight (out_features, in_features), bias (out_features,)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = np.float32):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = np.float32
+    ):
         super().__init__()
         self.in_features = as_int("Linear", "in_features", in_features, minimum=1)
         self.out_features = as_int("Linear", "out_features", out_features, minimum=1)
@@ -83,13 +99,17 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if tuple(getattr(x, "shape", ()))[-1:] != (self.in_features,):
-            raise ValueError(f"Linear: x must end in in_features={self.in_features}, got shape "
-                             f"{tuple(getattr(x, 'shape', ()))}")
+            raise ValueError(
+                f"Linear: x must end in in_features={self.in_features}, got shape "
+                f"{tuple(getattr(x, 'shape', ()))}"
+            )
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, " \
-               f"bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class _Pool2d(Module):
@@ -100,8 +120,10 @@ class _Pool2d(Module):
         self.stride = self.kernel_size if stride is None else as_pair(layer, "stride", stride)
         self.padding = as_pair(layer, "padding", padding, minimum=0)
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
-            raise ValueError(f"{layer}: padding {self.padding} must be at most half of kernel_size "
-                             f"{self.kernel_size}")
+            raise ValueError(
+                f"{layer}: padding {self.padding} must be at most half of kernel_size "
+                f"{self.kernel_size}"
+            )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -127,8 +149,9 @@ class Flatten(Module):
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
         if not is_int(start_dim) or not is_int(end_dim):
-            raise TypeError(f"Flatten: start_dim and end_dim must be ints, got {start_dim!r}, "
-                            f"{end_dim!r}")
+            raise TypeError(
+                f"Flatten: start_dim and end_dim must be ints, got {start_dim!r}, {end_dim!r}"
+            )
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -143,11 +166,14 @@ class _AdaptivePool2d(Module):
         super().__init__()
         items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
         if len(items) not in (1, 2) or not all(v is None or is_int(v) for v in items):
-            raise TypeError(f"{type(self).__name__}: output_size must be an int or a pair of ints "
-                            f"(None keeps the input's size), got {output_size!r}")
+            raise TypeError(
+                f"{type(self).__name__}: output_size must be an int or a pair of ints "
+                f"(None keeps the input's size), got {output_size!r}"
+            )
         if any(v is not None and v < 1 for v in items):
-            raise ValueError(f"{type(self).__name__}: output_size must be >= 1, got "
-                             f"{output_size!r}")
+            raise ValueError(
+                f"{type(self).__name__}: output_size must be >= 1, got {output_size!r}"
+            )
         self.output_size = output_size
 
     def extra_repr(self) -> str:

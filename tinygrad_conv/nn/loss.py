@@ -30,8 +30,13 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
-                 reduction: str = "mean"):
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+    ):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", _weight(type(self).__name__, "weight", weight))
 
@@ -57,22 +62,38 @@ class CrossEntropyLoss(_WeightedLoss):
     """loss = cross_entropy(logits, target): log-softmax, then the target's negative
     log-probability, with class weights, ignore_index and label smoothing as PyTorch."""
 
-    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
-                 reduce: Any = None, reduction: str = "mean", label_smoothing: float = 0.0):
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        ignore_index: int = -100,
+        reduce: Any = None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = _ignore_index("CrossEntropyLoss", ignore_index)
-        if isinstance(label_smoothing, (bool, np.bool_)) or \
-                not isinstance(label_smoothing, numbers.Real):
-            raise TypeError(f"CrossEntropyLoss: label_smoothing must be a float, got "
-                            f"{label_smoothing!r}")
+        if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(
+            label_smoothing, numbers.Real
+        ):
+            raise TypeError(
+                f"CrossEntropyLoss: label_smoothing must be a float, got {label_smoothing!r}"
+            )
         if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
-                             f"{label_smoothing}")
+            raise ValueError(
+                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
+            )
         self.label_smoothing = float(label_smoothing)
 
     def forward(self, x: Any, target: Any) -> Any:
-        return F.cross_entropy(x, target, self.reduction, self.label_smoothing,
-                               weight=self.weight, ignore_index=self.ignore_index)
+        return F.cross_entropy(
+            x,
+            target,
+            self.reduction,
+            self.label_smoothing,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+        )
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}, label_smoothing={self.label_smoothing}"
@@ -81,14 +102,21 @@ class CrossEntropyLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """loss = -x[i, target_i] * weight[target_i] for log-probabilities x."""
 
-    def __init__(self, weight: Any = None, size_average: Any = None, ignore_index: int = -100,
-                 reduce: Any = None, reduction: str = "mean"):
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        ignore_index: int = -100,
+        reduce: Any = None,
+        reduction: str = "mean",
+    ):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = _ignore_index("NLLLoss", ignore_index)
 
     def forward(self, x: Any, target: Any) -> Any:
-        return F.nll_loss(x, target, self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        return F.nll_loss(
+            x, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )
 
 
 class MSELoss(_Loss):
@@ -108,8 +136,13 @@ class L1Loss(_Loss):
 class SmoothL1Loss(_Loss):
     """loss = 0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = x - target)."""
 
-    def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean",
-                 beta: float = 1.0):
+    def __init__(
+        self,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+        beta: float = 1.0,
+    ):
         super().__init__(size_average, reduce, reduction)
         if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
             raise TypeError(f"SmoothL1Loss: beta must be a float, got {beta!r}")
@@ -132,14 +165,19 @@ class BCEWithLogitsLoss(_Loss):
     """BCELoss of sigmoid(x), computed stably from the logits; pos_weight scales the positive
     term per class (the last dim)."""
 
-    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
-                 reduction: str = "mean", pos_weight: Any = None):
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+        pos_weight: Any = None,
+    ):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", _weight("BCEWithLogitsLoss", "weight", weight))
-        self.register_buffer("pos_weight",
-                             _weight("BCEWithLogitsLoss", "pos_weight", pos_weight))
+        self.register_buffer("pos_weight", _weight("BCEWithLogitsLoss", "pos_weight", pos_weight))
 
     def forward(self, x: Any, target: Any) -> Any:
-        return F.binary_cross_entropy_with_logits(x, target, self.weight,
-                                                  reduction=self.reduction,
-                                                  pos_weight=self.pos_weight)
+        return F.binary_cross_entropy_with_logits(
+            x, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )

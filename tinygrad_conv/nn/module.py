@@ -31,8 +31,9 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None,
-                 name: str | None = None):
+    def __init__(
+        self, data: Any, requires_grad: bool = True, dtype: Any = None, name: str | None = None
+    ):
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
     def __repr__(self) -> str:
@@ -54,8 +55,14 @@ class Module:
     forward."""
 
     def __init__(self) -> None:
-        for attr in ("_parameters", "_buffers", "_modules", "_forward_hooks",
-                     "_forward_pre_hooks", "_backward_hooks"):
+        for attr in (
+            "_parameters",
+            "_buffers",
+            "_modules",
+            "_forward_hooks",
+            "_forward_pre_hooks",
+            "_backward_hooks",
+        ):
             object.__setattr__(self, attr, {})
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
@@ -64,8 +71,10 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             if isinstance(value, (Parameter, Module)):
-                raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
-                                     f"assigning parameters or submodules")
+                raise AttributeError(
+                    f"{type(self).__name__}: call super().__init__() before "
+                    f"assigning parameters or submodules"
+                )
             object.__setattr__(self, name, value)
             return
         if name in self._buffers and not isinstance(value, (Parameter, Module)):
@@ -94,18 +103,20 @@ class Module:
         """A named state that is no parameter (running statistics): in state_dict() unless
         persistent=False, moved by to(), never handed to optimizers. None is allowed."""
         if "_buffers" not in self.__dict__:
-            raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
-                                 f"register_buffer")
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before register_buffer"
+            )
         if not isinstance(name, str):
             raise TypeError(f"register_buffer: name must be a str, got {type(name).__name__}")
         if not name or "." in name:
-            raise KeyError(f"register_buffer: name must be non-empty and hold no '.', got "
-                           f"{name!r}")
+            raise KeyError(f"register_buffer: name must be non-empty and hold no '.', got {name!r}")
         if name in self.__dict__ and name not in self._buffers:
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
         if isinstance(tensor, Parameter):
-            raise TypeError(f"register_buffer: {name!r} must be an array or a Tensor, not a "
-                            f"Parameter (use register_parameter or assign it)")
+            raise TypeError(
+                f"register_buffer: {name!r} must be an array or a Tensor, not a "
+                f"Parameter (use register_parameter or assign it)"
+            )
         self._buffers[name] = None
         setattr(self, name, tensor)
         if persistent:
@@ -115,16 +126,17 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got "
-                            f"{type(param).__name__}")
+            raise TypeError(
+                f"register_parameter: {name!r} must be a Parameter or None, got "
+                f"{type(param).__name__}"
+            )
         setattr(self, name, param)
         if param is None:
             self._parameters[name] = None
 
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"add_module: {name!r} must be a Module, got "
-                            f"{type(module).__name__}")
+            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
         setattr(self, name, module)
 
     # --- calling ----------------------------------------------------------------------------------
@@ -187,8 +199,11 @@ class Module:
                 continue
             seen.add(id(module))
             yield path, module
-            children = [(f"{path}.{n}" if path else n, m) for n, m in module._modules.items()
-                        if m is not None]
+            children = [
+                (f"{path}.{n}" if path else n, m)
+                for n, m in module._modules.items()
+                if m is not None
+            ]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
@@ -234,8 +249,7 @@ class Module:
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         if not isinstance(requires_grad, bool):
-            raise TypeError(f"requires_grad_: requires_grad must be a bool, got "
-                            f"{requires_grad!r}")
+            raise TypeError(f"requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
         for param in self.parameters():
             param.requires_grad = requires_grad
         return self
@@ -285,7 +299,8 @@ class Module:
         seen: set[int] = set()
         for path, module in self.named_modules():
             members = list(module._parameters.items()) + [
-                (n, b) for n, b in module._buffers.items() if n not in module._non_persistent]
+                (n, b) for n, b in module._buffers.items() if n not in module._non_persistent
+            ]
             for name, member in members:
                 if member is None or id(member) in seen:
                     continue
@@ -296,30 +311,36 @@ class Module:
         """name -> a copy of each parameter's and persistent buffer's array, PyTorch's names."""
         return {name: tensor.data.copy() for name, tensor in self._state_items()}
 
-    def load_state_dict(self, state_dict: Mapping[str, Any],
-                        strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
         """Copy arrays (NumPy arrays, Tensors, torch tensors, nested lists) into the parameters
         and buffers, keeping their dtypes. Everything is checked before anything is written.
         strict=False skips missing and unexpected keys; either way the (missing_keys,
         unexpected_keys) are returned, as in PyTorch."""
         if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict: state_dict must be a mapping of name -> array, got "
-                            f"{type(state_dict).__name__}")
+            raise TypeError(
+                f"load_state_dict: state_dict must be a mapping of name -> array, got "
+                f"{type(state_dict).__name__}"
+            )
         own = dict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             raise ValueError(
                 f"load_state_dict: state_dict keys do not match {type(self).__name__}: "
-                f"missing {missing}, unexpected {unexpected}")
+                f"missing {missing}, unexpected {unexpected}"
+            )
         arrays = {}
         for name, tensor in own.items():
             if name not in state_dict:
                 continue
             array = as_array(name, state_dict[name])
             if array.shape != tensor.shape:
-                raise ValueError(f"load_state_dict: {name!r} has shape {array.shape}, the model's "
-                                 f"entry has shape {tuple(tensor.shape)}")
+                raise ValueError(
+                    f"load_state_dict: {name!r} has shape {array.shape}, the model's "
+                    f"entry has shape {tuple(tensor.shape)}"
+                )
             arrays[name] = array
         for name, array in arrays.items():
             own[name].data[...] = array

@@ -16,8 +16,10 @@ def _params(op: str, parameters: Any) -> list:
     if autograd.is_tensor(parameters):
         return [parameters]
     if not isinstance(parameters, Iterable):
-        raise TypeError(f"{op}: parameters must be a Tensor or an iterable of Tensors, got "
-                        f"{type(parameters).__name__}")
+        raise TypeError(
+            f"{op}: parameters must be a Tensor or an iterable of Tensors, got "
+            f"{type(parameters).__name__}"
+        )
     params = list(parameters)
     for p in params:
         if not autograd.is_tensor(p):
@@ -31,8 +33,13 @@ def _real(op: str, name: str, value: Any) -> float:
     return float(value)
 
 
-def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach: Any = None):
+def clip_grad_norm_(
+    parameters: Any,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: Any = None,
+):
     """Scale every .grad in place by min(1, max_norm / (total_norm + 1e-6)), total_norm the
     norm_type-norm of all grads taken together (inf: the largest |g|). Returns total_norm as a
     0-d Tensor, as PyTorch."""
@@ -46,13 +53,16 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0,
         norms = [np.abs(g).max(initial=0.0) for g in grads]
         total = max(norms)
     else:
-        norms = [np.sum(np.abs(g.astype(np.float64)) ** norm_type) ** (1 / norm_type)
-                 for g in grads]
+        norms = [
+            np.sum(np.abs(g.astype(np.float64)) ** norm_type) ** (1 / norm_type) for g in grads
+        ]
         total = float(np.sum(np.asarray(norms) ** norm_type) ** (1 / norm_type))
     if error_if_nonfinite and not np.isfinite(total):
-        raise RuntimeError(f"{op}: the total norm of order {norm_type} of the gradients is "
-                           f"{total}, so they cannot be clipped; pass error_if_nonfinite=False "
-                           f"to clip anyway")
+        raise RuntimeError(
+            f"{op}: the total norm of order {norm_type} of the gradients is "
+            f"{total}, so they cannot be clipped; pass error_if_nonfinite=False "
+            f"to clip anyway"
+        )
     coef = min(max_norm / (total + 1e-6), 1.0)
     for g in grads:
         g *= np.asarray(coef, dtype=g.dtype)
@@ -83,10 +93,11 @@ def vector_to_parameters(vec: Any, parameters: Any) -> None:
     data = np.asarray(vec.data if autograd.is_tensor(vec) else vec)
     need = sum(p.size for p in params)
     if data.ndim != 1 or data.size != need:
-        raise ValueError(f"vector_to_parameters: vec must be 1-D with {need} elements, got "
-                         f"shape {data.shape}")
+        raise ValueError(
+            f"vector_to_parameters: vec must be 1-D with {need} elements, got shape {data.shape}"
+        )
     start = 0
     for p in params:
-        p.data[...] = data[start:start + p.size].reshape(p.shape)
+        p.data[...] = data[start : start + p.size].reshape(p.shape)
         p._bump_version()
         start += p.size

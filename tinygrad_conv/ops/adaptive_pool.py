@@ -25,8 +25,10 @@ def _check(op: str, x: np.ndarray, output_size: Any) -> dict:
         raise TypeError(f"{op}: x must be a float tensor, got dtype {x.dtype}")
     items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
     if len(items) != 2 or not all(v is None or is_int(v) for v in items):
-        raise TypeError(f"{op}: output_size must be an int or a pair of ints (None keeps the "
-                        f"input's size), got {output_size!r}")
+        raise TypeError(
+            f"{op}: output_size must be an int or a pair of ints (None keeps the "
+            f"input's size), got {output_size!r}"
+        )
     size = tuple(int(x.shape[-2 + k] if v is None else v) for k, v in enumerate(items))
     if any(v < 1 for v in size):
         raise ValueError(f"{op}: output_size must be >= 1, got {output_size!r}")

@@ -64,8 +64,9 @@ class Dropout2d(Dropout):
     @classmethod
     def check(cls, x, p=0.5):
         if x.ndim not in (3, 4):
-            raise ValueError(f"dropout2d: x must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape "
-                             f"{x.shape}")
+            raise ValueError(
+                f"dropout2d: x must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}"
+            )
         return super().check(x, p)
 
     @staticmethod

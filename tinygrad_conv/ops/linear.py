@@ -27,14 +27,19 @@ class Linear(Function):
             if array is not None:
                 check_float(op, name, array)
         if weight.ndim != 2:
-            raise ValueError(f"{op}: weight must be 2-D (out_features, in_features), got shape "
-                             f"{weight.shape}")
+            raise ValueError(
+                f"{op}: weight must be 2-D (out_features, in_features), got shape {weight.shape}"
+            )
         if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
-            raise ValueError(f"{op}: x must end in in_features={weight.shape[1]} (weight has "
-                             f"shape {weight.shape}), got shape {x.shape}")
+            raise ValueError(
+                f"{op}: x must end in in_features={weight.shape[1]} (weight has "
+                f"shape {weight.shape}), got shape {x.shape}"
+            )
         if bias is not None and bias.shape != (weight.shape[0],):
-            raise ValueError(f"{op}: bias must have shape (out_features,) = ({weight.shape[0]},), "
-                             f"got {bias.shape}")
+            raise ValueError(
+                f"{op}: bias must have shape (out_features,) = ({weight.shape[0]},), "
+                f"got {bias.shape}"
+            )
 
     @staticmethod
     def forward(ctx: Context, x, weight, bias=None):

@@ -20,24 +20,32 @@ __all__ = ["cross_entropy", "nll_loss"]
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_target(target: np.ndarray, n: int, c: int, ignore_index: int = -100,
-                  op: str = "cross_entropy") -> None:
+def _check_target(
+    target: np.ndarray, n: int, c: int, ignore_index: int = -100, op: str = "cross_entropy"
+) -> None:
     if target.dtype.kind not in "iuf":
-        raise TypeError(f"{op}: target must be an integer array of class indices, "
-                        f"got dtype {target.dtype}")
+        raise TypeError(
+            f"{op}: target must be an integer array of class indices, got dtype {target.dtype}"
+        )
     if target.shape != (n,):
-        raise ValueError(f"{op}: target must be 1-D (N,) with N = {n} (one class index per row "
-                         f"of x), got shape {target.shape}")
+        raise ValueError(
+            f"{op}: target must be 1-D (N,) with N = {n} (one class index per row "
+            f"of x), got shape {target.shape}"
+        )
     if target.dtype.kind == "f":
         bad = np.flatnonzero(~np.isfinite(target) | (target != np.round(target)))
         if bad.size:
-            raise ValueError(f"{op}: target must hold integer class indices, got {target[bad[0]]} "
-                             f"at index {bad[0]}")
+            raise ValueError(
+                f"{op}: target must hold integer class indices, got {target[bad[0]]} "
+                f"at index {bad[0]}"
+            )
     bad = np.flatnonzero((target != ignore_index) & ((target < 0) | (target >= c)))
     if bad.size:  # the kernel reads x[i, target[i]] unchecked: this test is what makes that safe
         value = target[bad[0]].item()
-        raise ValueError(f"{op}: target must lie in [0, C) = [0, {c}) where C = x.shape[1] (or "
-                         f"equal ignore_index={ignore_index}), got {value:g} at index {bad[0]}")
+        raise ValueError(
+            f"{op}: target must lie in [0, C) = [0, {c}) where C = x.shape[1] (or "
+            f"equal ignore_index={ignore_index}), got {value:g} at index {bad[0]}"
+        )
 
 
 def _check_class_args(op: str, c: int, reduction: Any, weight: Any, ignore_index: Any):
@@ -52,11 +60,14 @@ def _check_class_args(op: str, c: int, reduction: Any, weight: Any, ignore_index
         return None, int(ignore_index)
     array = np.asarray(weight.data if is_tensor(weight) else weight)
     if array.dtype.kind not in "iuf":
-        raise TypeError(f"{op}: weight must hold numbers (one weight per class), got dtype "
-                        f"{array.dtype}")
+        raise TypeError(
+            f"{op}: weight must hold numbers (one weight per class), got dtype {array.dtype}"
+        )
     if array.shape != (c,):
-        raise ValueError(f"{op}: weight must be 1-D with one weight per class, (C,) = ({c},), got "
-                         f"shape {array.shape}")
+        raise ValueError(
+            f"{op}: weight must be 1-D with one weight per class, (C,) = ({c},), got "
+            f"shape {array.shape}"
+        )
     # A copy: later changes of the caller's array cannot reach the kernel or the backward.
     return np.array(array, dtype=np.float64, copy=True), int(ignore_index)
 
@@ -85,8 +96,12 @@ class CrossEntropy(Function):
             raise TypeError(f"{op}: label_smoothing must be a float in [0, 1], got {eps!r}")
         if not 0.0 <= eps <= 1.0:  # NaN fails too
             raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {eps!r}")
-        return {"reduction": reduction, "label_smoothing": float(eps), "weight": weight,
-                "ignore_index": ignore_index}
+        return {
+            "reduction": reduction,
+            "label_smoothing": float(eps),
+            "weight": weight,
+            "ignore_index": ignore_index,
+        }
 
     @staticmethod
     def forward(ctx: Context, x, target, reduction, label_smoothing, weight, ignore_index):
@@ -94,8 +109,9 @@ class CrossEntropy(Function):
         target = target.astype(np.intp, copy=False)  # range-checked in check
         n = x.shape[0]
         loss, softmax = np.empty(n), np.empty_like(x)  # loss: float64 per row, whatever x's dtype
-        kernels().cross_entropy_forward(x, target, loss, softmax, label_smoothing,
-                                        num_threads(x.size), weight, ignore_index)
+        kernels().cross_entropy_forward(
+            x, target, loss, softmax, label_smoothing, num_threads(x.size), weight, ignore_index
+        )
         ctx.save_for_backward(softmax, target)  # backward needs softmax(x), not x
         return _reduce(loss, reduction, _denominator(target, weight, ignore_index), x.dtype)
 
@@ -103,11 +119,23 @@ class CrossEntropy(Function):
     def backward(ctx: Context, grad_out):
         softmax, target = ctx.saved_tensors
         p = ctx.params
-        grad_loss = _grad_rows(grad_out, softmax.shape[0], p["reduction"],
-                               _denominator(target, p["weight"], p["ignore_index"]))
+        grad_loss = _grad_rows(
+            grad_out,
+            softmax.shape[0],
+            p["reduction"],
+            _denominator(target, p["weight"], p["ignore_index"]),
+        )
         grad_x = np.empty_like(softmax)
-        kernels().cross_entropy_backward(softmax, target, grad_loss, grad_x, p["label_smoothing"],
-                                         num_threads(grad_x.size), p["weight"], p["ignore_index"])
+        kernels().cross_entropy_backward(
+            softmax,
+            target,
+            grad_loss,
+            grad_x,
+            p["label_smoothing"],
+            num_threads(grad_x.size),
+            p["weight"],
+            p["ignore_index"],
+        )
         return grad_x, None  # no gradient for the class indices
 
 
@@ -159,8 +187,9 @@ class NLLLoss(Function):
         target, w_t = ctx.saved_tensors
         (n, c), dtype = ctx.input_shapes[0], ctx.input_dtypes[0]
         p = ctx.params
-        grad_loss = _grad_rows(grad_out, n, p["reduction"],
-                               _denominator(target, p["weight"], p["ignore_index"]))
+        grad_loss = _grad_rows(
+            grad_out, n, p["reduction"], _denominator(target, p["weight"], p["ignore_index"])
+        )
         grad_x = np.zeros((n, c), dtype=dtype)
         grad_x[np.arange(n), np.where(w_t != 0, target, 0)] = -w_t * grad_loss
         return grad_x, None
@@ -172,30 +201,55 @@ def _as_target(target: Any, op: str = "cross_entropy"):
         return target
     array = np.asarray(target)
     if array.dtype.kind not in "iuf":
-        raise TypeError(f"{op}: target must be an integer array of class indices, got "
-                        f"dtype {array.dtype}")
+        raise TypeError(
+            f"{op}: target must be an integer array of class indices, got dtype {array.dtype}"
+        )
     # Integer indices stay integers (API.md); check() rejects non-integers and bad ranges.
     return make_tensor(np.array(array, copy=True))
 
 
-def cross_entropy(x: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0,
-                  *, weight: Any = None, ignore_index: int = -100):
+def cross_entropy(
+    x: Any,
+    target: Any,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+    *,
+    weight: Any = None,
+    ignore_index: int = -100,
+):
     """loss_i = (1 - eps) * w_t * -log_softmax(x_i)[t] + eps / C * sum_j w_j * -log_softmax(x_i)[j]
     (0 where t = ignore_index), then the sum, none, or the weighted mean sum_i loss_i / sum_i w_t.
     (nn.functional.cross_entropy takes PyTorch's argument order.)"""
-    return CrossEntropy.apply(x, _as_target(target), reduction=reduction,
-                              label_smoothing=label_smoothing, weight=weight,
-                              ignore_index=ignore_index)
+    return CrossEntropy.apply(
+        x,
+        _as_target(target),
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+        weight=weight,
+        ignore_index=ignore_index,
+    )
 
 
-def nll_loss(x: Any, target: Any, weight: Any = None, size_average: Any = None,
-             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean"):
+def nll_loss(
+    x: Any,
+    target: Any,
+    weight: Any = None,
+    size_average: Any = None,
+    ignore_index: int = -100,
+    reduce: Any = None,
+    reduction: str = "mean",
+):
     """loss_i = -w[t_i] * x[i, t_i] for log-probabilities x (log_softmax's output); the weighted
     mean divides by sum_i w[t_i]. PyTorch's signature (size_average and reduce are its legacy
     spellings of reduction)."""
     reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
-    return NLLLoss.apply(x, _as_target(target, "nll_loss"), weight=weight,
-                         ignore_index=ignore_index, reduction=reduction)
+    return NLLLoss.apply(
+        x,
+        _as_target(target, "nll_loss"),
+        weight=weight,
+        ignore_index=ignore_index,
+        reduction=reduction,
+    )
 
 
 def legacy_reduction(op: str, size_average: Any, reduce: Any, reduction: str) -> str:

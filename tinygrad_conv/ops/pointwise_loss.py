@@ -16,8 +16,13 @@ from ._args import check_float_input
 from .elementwise import unbroadcast
 from .loss import REDUCTIONS, legacy_reduction
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+]
 
 
 def _constant(op: str, name: str, value: Any, like: np.ndarray, shape: tuple) -> np.ndarray | None:
@@ -30,8 +35,9 @@ def _constant(op: str, name: str, value: Any, like: np.ndarray, shape: tuple) ->
     try:
         np.broadcast_shapes(array.shape, shape)
     except ValueError:
-        raise ValueError(f"{op}: {name} of shape {array.shape} does not broadcast to x's shape "
-                         f"{shape}") from None
+        raise ValueError(
+            f"{op}: {name} of shape {array.shape} does not broadcast to x's shape {shape}"
+        ) from None
     return np.array(array, dtype=like.dtype, copy=True)
 
 
@@ -46,15 +52,17 @@ class PointwiseLoss(Function):
         op = cls.name
         check_float_input(op, x, target, names=("x", "target"))
         if x.dtype != target.dtype:
-            raise TypeError(f"{op}: x and target must share one dtype, got {x.dtype} and "
-                            f"{target.dtype}")
+            raise TypeError(
+                f"{op}: x and target must share one dtype, got {x.dtype} and {target.dtype}"
+            )
         if cls.same_shape and x.shape != target.shape:
             raise ValueError(f"{op}: target must have x's shape {x.shape}, got {target.shape}")
         try:
             np.broadcast_shapes(x.shape, target.shape)
         except ValueError:
-            raise ValueError(f"{op}: target of shape {target.shape} does not broadcast with x's "
-                             f"shape {x.shape}") from None
+            raise ValueError(
+                f"{op}: target of shape {target.shape} does not broadcast with x's shape {x.shape}"
+            ) from None
         if not isinstance(reduction, str):
             raise TypeError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
         if reduction not in REDUCTIONS:
@@ -88,8 +96,9 @@ class PointwiseLoss(Function):
         if ctx.needs_input_grad[0]:
             grad_x = unbroadcast(np.broadcast_to(d_x * scale, shape), x.shape, x.dtype)
         if ctx.needs_input_grad[1]:
-            grad_target = unbroadcast(np.broadcast_to(d_target * scale, shape), target.shape,
-                                      target.dtype)
+            grad_target = unbroadcast(
+                np.broadcast_to(d_target * scale, shape), target.shape, target.dtype
+            )
         return grad_x, grad_target
 
 
@@ -162,8 +171,9 @@ class BinaryCrossEntropy(PointwiseLoss):
         inside = (x >= 0) & (x <= 1)
         if not inside.all():
             bad = x[~inside].flat[0]
-            raise ValueError(f"binary_cross_entropy: x must hold probabilities in [0, 1], got "
-                             f"{bad}")
+            raise ValueError(
+                f"binary_cross_entropy: x must hold probabilities in [0, 1], got {bad}"
+            )
         return {"weight": _constant("binary_cross_entropy", "weight", weight, x, x.shape)}
 
     @staticmethod
@@ -201,8 +211,10 @@ class BinaryCrossEntropyWithLogits(PointwiseLoss):
     @staticmethod
     def check_extra(x, target, weight=None, pos_weight=None):
         op = "binary_cross_entropy_with_logits"
-        return {"weight": _constant(op, "weight", weight, x, x.shape),
-                "pos_weight": _constant(op, "pos_weight", pos_weight, x, x.shape)}
+        return {
+            "weight": _constant(op, "weight", weight, x, x.shape),
+            "pos_weight": _constant(op, "pos_weight", pos_weight, x, x.shape),
+        }
 
     @staticmethod
     def f(x, t, weight, pos_weight):
@@ -247,17 +259,19 @@ def smooth_l1_loss(x, target, size_average=None, reduce=None, reduction="mean", 
     return SmoothL1Loss.apply(x, _target(target, x), reduction=reduction, beta=beta)
 
 
-def binary_cross_entropy(x, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
+def binary_cross_entropy(x, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """mean/sum/none of -w (t log x + (1 - t) log(1 - x)), x probabilities in [0, 1]."""
     reduction = legacy_reduction("binary_cross_entropy", size_average, reduce, reduction)
     return BinaryCrossEntropy.apply(x, _target(target, x), reduction=reduction, weight=weight)
 
 
-def binary_cross_entropy_with_logits(x, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    x, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
     """binary_cross_entropy(sigmoid(x), target) computed stably from the logits x."""
-    reduction = legacy_reduction("binary_cross_entropy_with_logits", size_average, reduce,
-                                 reduction)
-    return BinaryCrossEntropyWithLogits.apply(x, _target(target, x), reduction=reduction,
-                                              weight=weight, pos_weight=pos_weight)
+    reduction = legacy_reduction(
+        "binary_cross_entropy_with_logits", size_average, reduce, reduction
+    )
+    return BinaryCrossEntropyWithLogits.apply(
+        x, _target(target, x), reduction=reduction, weight=weight, pos_weight=pos_weight
+    )

@@ -24,9 +24,9 @@ smoothing term by each class's weight:
 (w = 1 gives the lines above.) A row whose target equals ignore_index has loss 0 and gradient 0;
 PyTorch's weighted mean then divides the sum of the losses by sum w_t over the rows not ignored.
 
-The per-row vectors (loss, grad_loss, weight) are float64 even for float32 logits. The caller reduces the
-per-row losses (mean, sum or none) and hands back dL/d(loss of each row) as grad_loss. Outputs are
-preallocated and written with `out[...] = ...`; the functions return None.
+The per-row vectors (loss, grad_loss, weight) are float64 even for float32 logits. The caller
+reduces the per-row losses (mean, sum or none) and hands back dL/d(loss of each row) as
+grad_loss. Outputs are preallocated and written with `out[...] = ...`; the functions return None.
 """
 
 from __future__ import annotations
@@ -34,9 +34,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray,
-                          softmax: np.ndarray, label_smoothing: float, num_threads: int = 1,
-                          weight: np.ndarray | None = None, ignore_index: int = -100) -> None:
+def cross_entropy_forward(
+    x: np.ndarray,
+    target: np.ndarray,
+    loss: np.ndarray,
+    softmax: np.ndarray,
+    label_smoothing: float,
+    num_threads: int = 1,
+    weight: np.ndarray | None = None,
+    ignore_index: int = -100,
+) -> None:
     """softmax = exp(x - m) / sum_j exp(x_j - m); lse = m + log(sum_j exp(x_j - m));
     loss = (1 - eps) * w_t * (lse - x_t) + eps / C * sum_j w_j * (lse - x_j), 0 if ignored."""
     eps = label_smoothing
@@ -60,9 +67,16 @@ def cross_entropy_forward(x: np.ndarray, target: np.ndarray, loss: np.ndarray,
     loss[...] = np.where(kept, row, 0.0)
 
 
-def cross_entropy_backward(softmax: np.ndarray, target: np.ndarray, grad_loss: np.ndarray,
-                           grad_x: np.ndarray, label_smoothing: float, num_threads: int = 1,
-                           weight: np.ndarray | None = None, ignore_index: int = -100) -> None:
+def cross_entropy_backward(
+    softmax: np.ndarray,
+    target: np.ndarray,
+    grad_loss: np.ndarray,
+    grad_x: np.ndarray,
+    label_smoothing: float,
+    num_threads: int = 1,
+    weight: np.ndarray | None = None,
+    ignore_index: int = -100,
+) -> None:
     """grad_x = grad_loss * (((1 - eps) * w_t + eps / C * sum_j w_j) * softmax
     - (1 - eps) * w_t * onehot(t) - eps / C * w), 0 if ignored."""
     eps = label_smoothing
