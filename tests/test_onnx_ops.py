@@ -163,6 +163,20 @@ def test_reshape_splitting_the_batch_needs_a_static_export(tmp_path):
     roundtrip(Fn(lambda m, x: x.reshape(2, 3, 5)), rand(6, 5), tmp_path, dynamic=False)
 
 
+def test_cast_between_floats(tmp_path):
+    if not hasattr(tc.Tensor, "double"):
+        pytest.skip("no Tensor.double yet")
+    roundtrip(Fn(lambda m, x: (x.double() * 3).float()), X2, tmp_path)
+
+
+def test_values_computed_outside_the_graph_are_refused(tmp_path):
+    def fn(m, x):
+        mask = tc.Tensor((x.data > 0).astype(np.float32))  # frozen at export: not replayable
+        return x * mask
+    with pytest.raises(ValueError, match="outside the recorded graph"):
+        tc.onnx.export(Fn(fn), X2, tmp_path / "m.onnx")
+
+
 # --- ops that other parts of the library add: mapped by name, tested once they exist --------
 NEW = {
     "sqrt": (lambda m, x: F.sqrt(x), POS2),

@@ -165,6 +165,7 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) ->
     for t, name in zip(inputs, input_names, strict=True):
         values[id(t)] = Value(name, t, 0 if dynamic else None, "input")
 
+    batch_size = inputs[0].shape[0] if inputs and inputs[0].ndim else None
     order = _order(outputs)
     live = set(values) | {id(t) for t in order if id(t) in names}
     for t in order:  # depends on an input or a parameter: becomes nodes; anything else is folded
@@ -190,10 +191,11 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) ->
         g.scope, g.label = _scope(t)
         name, batch = converter(g, t, xs, t._ctx.params)
         values[id(t)] = Value(name, t, batch if dynamic else None)
+        if dynamic and batch is not None:
+            _check_constants(t, xs, batch, batch_size)
     g.scope, g.label = "", ""
 
     out_infos = []
-    batch_size = inputs[0].shape[0] if inputs and inputs[0].ndim else None
     for t, out_name in zip(outputs, output_names, strict=True):
         v = value_of(t)
         produced = {o for node in g.nodes for o in node.output}
@@ -227,6 +229,24 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) ->
                               producer_version=__version__)
     proto.ir_version = helper.find_min_ir_version_for(opsets)
     return proto
+
+
+def _check_constants(t: Tensor, xs: list[Value], batch: int, batch_size: int | None) -> None:
+    """A constant that lines up with the batch axis and has the batch's size was most likely
+    computed from the input outside the graph (a comparison, argmax, .data, detach): its values
+    were frozen at export and it cannot follow another batch size."""
+    if not batch_size or batch_size < 2:
+        return
+    for x in xs:
+        axis = batch - (t.ndim - x.ndim)
+        if x.const and 0 <= axis < x.ndim and x.shape[axis] == batch_size:
+            raise ValueError(
+                f"onnx export: {t.op} (in {_where(t)}) mixes in a constant of shape {x.shape} "
+                f"along the batch axis: it holds values computed outside the recorded graph "
+                f"(from a comparison such as x > 0, argmax, .data or detach), frozen at export, "
+                f"and cannot follow another batch size. Compute it with recorded ops (for example "
+                f"relu or clamp instead of where(x > 0, ...)), or export with dynamic_batch=False "
+                f"if it really is a constant")
 
 
 def _info(name: str, dtype: np.dtype, dims: list) -> onnx.ValueInfoProto:

@@ -29,6 +29,11 @@ def unary(g: Graph, t, xs: list[Value], p: dict):
     return g.node(_UNARY[t.op], [xs[0].name], hint=t.op), xs[0].batch
 
 
+@converts("to")
+def to(g: Graph, t, xs: list[Value], p: dict):
+    return g.node("Cast", [xs[0].name], hint="to", to=_onnx_type(t.dtype)), xs[0].batch
+
+
 @converts("leaky_relu")
 def leaky_relu(g: Graph, t, xs: list[Value], p: dict):
     slope = p.get("negative_slope", p.get("alpha", 0.01))
