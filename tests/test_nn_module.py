@@ -253,3 +253,52 @@ def test_untrusted_npz_files_are_value_errors_naming_the_file(tmp_path):
     np.testing.assert_array_equal(m.weight.data, before)
     m.load(whole)
     np.testing.assert_array_equal(m.weight.data, 0)
+
+
+def test_shared_layers_appear_under_each_name_as_in_torch():
+    torch = pytest.importorskip("torch")
+    layer, ref_layer = nn.Linear(3, 3), torch.nn.Linear(3, 3)
+    ours = nn.Sequential(layer, nn.ReLU(), layer)
+    ref = torch.nn.Sequential(ref_layer, torch.nn.ReLU(), ref_layer)
+    assert list(ours.state_dict()) == list(ref.state_dict())  # 0.* and 2.*, once per name
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in ref.named_parameters()]
+    ours.load_state_dict(ref.state_dict())
+    np.testing.assert_array_equal(layer.weight.data, ref_layer.weight.detach().numpy())
+
+
+def test_module_walking_options_as_torch():
+    m = Stats()
+    assert [n for n, _ in m.named_parameters(recurse=False)] == []
+    assert [n for n, _ in m.named_buffers(recurse=False)] == ["mean", "count", "scratch"]
+    assert [n for n, _ in m.named_parameters(prefix="model")] == [
+        "model.lin.weight",
+        "model.lin.bias",
+    ]
+    assert m.state_dict(keep_vars=True)["lin.weight"] is m.lin.weight
+    assert list(m.state_dict(prefix="m.")) == ["m.mean", "m.count", "m.lin.weight", "m.lin.bias"]
+    assert m.get_submodule("lin") is m.lin and m.get_submodule("") is m
+    with pytest.raises(AttributeError, match="nope"):
+        m.get_submodule("lin.nope")
+    m.lin.weight.grad = np.ones((2, 3), np.float32)
+    grad = m.lin.weight.grad
+    m.zero_grad(set_to_none=False)
+    assert m.lin.weight.grad is grad and (grad == 0).all()
+    m.zero_grad()
+    assert m.lin.weight.grad is None
+    with pytest.raises(TypeError, match="float16"):
+        m.half()
+
+
+def test_hook_options_prepend_and_kwargs():
+    order = []
+    m = nn.Identity()
+    m.register_forward_hook(lambda mod, args, out: order.append("second"))
+    m.register_forward_hook(lambda mod, args, out: order.append("first"), prepend=True)
+    m.register_forward_pre_hook(
+        lambda mod, args, kwargs: ((args[0] * 2,), kwargs), with_kwargs=True
+    )
+    m.register_forward_hook(
+        lambda mod, args, kwargs, out: order.append(sorted(kwargs)), with_kwargs=True
+    )
+    out = m(tc.Tensor(np.ones(2)))
+    assert order == ["first", "second", []] and out.data.tolist() == [2.0, 2.0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -92,3 +93,34 @@ def apply_dtype(module: Any, dtype: np.dtype) -> None:
     for buffer in module.buffers():
         if buffer.dtype.kind == "f":
             _cast(buffer, dtype)
+
+
+def checked_arrays(
+    owner: str, own: dict[str, Any], state_dict: Any, strict: bool
+) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+    """load_state_dict's checks, all before anything is written: the keys (strict), each value
+    array-like with the entry's shape. Returns (arrays to write, missing, unexpected)."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            f"load_state_dict: state_dict must be a mapping of name -> array, got "
+            f"{type(state_dict).__name__}"
+        )
+    missing = [k for k in own if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own]
+    if strict and (missing or unexpected):
+        raise ValueError(
+            f"load_state_dict: state_dict keys do not match {owner}: missing {missing}, "
+            f"unexpected {unexpected}"
+        )
+    arrays = {}
+    for name, tensor in own.items():
+        if name not in state_dict:
+            continue
+        array = as_array(name, state_dict[name])
+        if array.shape != tensor.shape:
+            raise ValueError(
+                f"load_state_dict: {name!r} has shape {array.shape}, the model's entry has shape "
+                f"{tuple(tensor.shape)}"
+            )
+        arrays[name] = array
+    return arrays, missing, unexpected

@@ -39,12 +39,53 @@ class RemovableHandle:
         self.remove()
 
 
-def add_hook(hooks: dict[int, Callable], hook: Any, method: str) -> RemovableHandle:
+def add_hook(
+    hooks: dict[int, Any],
+    hook: Any,
+    method: str,
+    prepend: bool = False,
+    with_kwargs: bool = False,
+) -> RemovableHandle:
+    """Register `hook` in `hooks` (id -> (hook, with_kwargs)), last or first (prepend)."""
     if not callable(hook):
         raise TypeError(f"{method}: hook must be callable, got {type(hook).__name__}")
     handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
+    hooks[handle.id] = (hook, bool(with_kwargs))
+    if prepend:
+        for key in [k for k in hooks if k != handle.id]:
+            hooks[key] = hooks.pop(key)  # move the others behind the new one
     return handle
+
+
+def call_module(module: Any, args: tuple, kwargs: dict) -> Any:
+    """What Module.__call__ runs: forward pre-hooks, forward, forward hooks, and the
+    pass-through ops of the full backward hooks."""
+    for hook, with_kwargs in list(module._forward_pre_hooks.values()):
+        if with_kwargs:
+            result = hook(module, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        "forward pre-hook with kwargs must return None or a tuple "
+                        f"(args, kwargs), got {type(result).__name__}"
+                    )
+                args, kwargs = result
+        else:
+            result = hook(module, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+    call = None
+    if module._backward_hooks and autograd.is_grad_enabled():
+        call = HookCall(module, [h for h, _ in module._backward_hooks.values()])
+        args = wrap_inputs(call, args)
+    output = module.forward(*args, **kwargs)
+    for hook, with_kwargs in list(module._forward_hooks.values()):
+        result = hook(module, args, kwargs, output) if with_kwargs else hook(module, args, output)
+        if result is not None:
+            output = result
+    if call is not None:
+        output = wrap_outputs(call, output)
+    return output
 
 
 class HookCall:

@@ -18,7 +18,7 @@ from .. import autograd
 from ..tensor import Tensor
 from . import hooks as _hooks
 from ._npz import read_npz
-from ._state import apply_dtype, as_array, parse_to
+from ._state import apply_dtype, as_array, checked_arrays, parse_to
 
 
 class IncompatibleKeys(NamedTuple):
@@ -134,6 +134,9 @@ class Module:
         if param is None:
             self._parameters[name] = None
 
+    def register_module(self, name: str, module: Module | None) -> None:
+        self.add_module(name, module)
+
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
@@ -147,37 +150,33 @@ class Module:
         if not autograd.current_module_scope():  # the outermost call names every submodule
             self._name_tree()
         with autograd.module_scope(self._path, type(self).__name__):
-            for hook in list(self._forward_pre_hooks.values()):
-                result = hook(self, args)
-                if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-            call = None
-            if self._backward_hooks and autograd.is_grad_enabled():
-                call = _hooks.HookCall(self, list(self._backward_hooks.values()))
-                args = _hooks.wrap_inputs(call, args)
-            output = self.forward(*args, **kwargs)
-            for hook in list(self._forward_hooks.values()):
-                result = hook(self, args, output)
-                if result is not None:
-                    output = result
-            if call is not None:
-                output = _hooks.wrap_outputs(call, output)
-            return output
+            return _hooks.call_module(self, args, kwargs)
 
-    def register_forward_pre_hook(self, hook: Callable) -> _hooks.RemovableHandle:
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> _hooks.RemovableHandle:
         """hook(module, args) before forward; a returned value (a tuple or one input) replaces
-        args."""
-        return _hooks.add_hook(self._forward_pre_hooks, hook, "register_forward_pre_hook")
+        args. with_kwargs: hook(module, args, kwargs) returning None or (args, kwargs)."""
+        return _hooks.add_hook(
+            self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend, with_kwargs
+        )
 
-    def register_forward_hook(self, hook: Callable) -> _hooks.RemovableHandle:
-        """hook(module, args, output) after forward; a returned value replaces output."""
-        return _hooks.add_hook(self._forward_hooks, hook, "register_forward_hook")
+    def register_forward_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> _hooks.RemovableHandle:
+        """hook(module, args, output) after forward (with_kwargs: hook(module, args, kwargs,
+        output)); a returned value replaces output."""
+        return _hooks.add_hook(
+            self._forward_hooks, hook, "register_forward_hook", prepend, with_kwargs
+        )
 
-    def register_full_backward_hook(self, hook: Callable) -> _hooks.RemovableHandle:
+    def register_full_backward_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> _hooks.RemovableHandle:
         """hook(module, grad_input, grad_output) once the grads of the module's tensor inputs are
         known (tuples of arrays, None where an input needs no grad); a returned tuple replaces
         grad_input."""
-        return _hooks.add_hook(self._backward_hooks, hook, "register_full_backward_hook")
+        return _hooks.add_hook(self._backward_hooks, hook, "register_full_backward_hook", prepend)
 
     def _name_tree(self) -> None:
         """Give each submodule its path and each unnamed parameter its state-dict name (for pictures
@@ -189,22 +188,34 @@ class Module:
                     param.name = f"{path}.{name}" if path else name
 
     # --- walking the tree -------------------------------------------------------------------------
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every submodule, depth first, with its dotted path ("" for this one)."""
-        seen: set[int] = set()
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, depth first, with its dotted path ("" for this one);
+        a module reached twice is listed once unless remove_duplicate=False."""
+        seen: set[int] = set() if memo is None else memo
         stack = [(prefix, self)]
         while stack:
             path, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen.add(id(module))
             yield path, module
-            children = [
-                (f"{path}.{n}" if path else n, m)
-                for n, m in module._modules.items()
-                if m is not None
-            ]
+            children = [(f"{path}.{n}" if path else n, m) for n, m in module.named_children()]
             stack.extend(reversed(children))
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at the dotted path `target` ("" is this module)."""
+        module = self
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(
+                    f"get_submodule: {type(module).__name__} has no submodule "
+                    f"{part!r} (in {target!r})"
+                )
+            module = child
+        return module
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
@@ -217,35 +228,43 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, table: str, prefix: str) -> Iterator[tuple[str, Tensor]]:
+    def _named_members(
+        self, table: str, prefix: str, recurse: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        for path, module in self.named_modules(prefix):
+        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for path, module in modules:
             for name, member in getattr(module, table).items():
                 if member is None or id(member) in seen:
                     continue
                 seen.add(id(member))
                 yield (f"{path}.{name}" if path else name), member
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """Every parameter once, with PyTorch's dotted name ("0.weight", "features.0.bias")."""
-        yield from self._named_members("_parameters", prefix)
+        yield from self._named_members("_parameters", prefix, recurse)
 
-    def parameters(self) -> Iterator[Parameter]:
-        for _, param in self.named_parameters():
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
         """Every buffer once, with its dotted name ("1.running_mean")."""
-        yield from self._named_members("_buffers", prefix)
+        yield from self._named_members("_buffers", prefix, recurse)
 
-    def buffers(self) -> Iterator[Tensor]:
-        for _, buffer in self.named_buffers():
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
-    def zero_grad(self) -> None:
-        """Set every parameter's .grad to None (PyTorch's default, set_to_none=True)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Set every parameter's .grad to None (PyTorch's default), or to zeros in place."""
         for param in self.parameters():
-            param.grad = None
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         if not isinstance(requires_grad, bool):
@@ -286,6 +305,9 @@ class Module:
     def cpu(self) -> Module:
         return self
 
+    def half(self) -> Module:
+        raise TypeError("half: float16 is not supported here; use .float() or .double()")
+
     def double(self) -> Module:
         return self.to(np.float64)
 
@@ -293,23 +315,29 @@ class Module:
         return self.to(np.float32)
 
     # --- state ------------------------------------------------------------------------------------
-    def _state_items(self) -> Iterator[tuple[str, Tensor]]:
+    def _state_items(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
         """PyTorch's state-dict order: per module (depth first), its parameters then its persistent
-        buffers."""
-        seen: set[int] = set()
-        for path, module in self.named_modules():
+        buffers. As in PyTorch, a shared module or parameter appears under each of its names."""
+        stack = [(prefix, self)]
+        while stack:
+            path, module = stack.pop()
             members = list(module._parameters.items()) + [
                 (n, b) for n, b in module._buffers.items() if n not in module._non_persistent
             ]
             for name, member in members:
-                if member is None or id(member) in seen:
-                    continue
-                seen.add(id(member))
-                yield (f"{path}.{name}" if path else name), member
+                if member is not None:
+                    yield path + name, member
+            stack.extend(reversed([(f"{path}{n}.", m) for n, m in module.named_children()]))
 
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """name -> a copy of each parameter's and persistent buffer's array, PyTorch's names."""
-        return {name: tensor.data.copy() for name, tensor in self._state_items()}
+    def state_dict(
+        self, *, destination: dict | None = None, prefix: str = "", keep_vars: bool = False
+    ) -> dict[str, Any]:
+        """name -> a copy of each parameter's and persistent buffer's array, PyTorch's names
+        (keep_vars=True: the Tensors themselves)."""
+        out = {} if destination is None else destination
+        for name, tensor in self._state_items(prefix):
+            out[name] = tensor if keep_vars else tensor.data.copy()
+        return out
 
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
@@ -318,30 +346,8 @@ class Module:
         and buffers, keeping their dtypes. Everything is checked before anything is written.
         strict=False skips missing and unexpected keys; either way the (missing_keys,
         unexpected_keys) are returned, as in PyTorch."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"load_state_dict: state_dict must be a mapping of name -> array, got "
-                f"{type(state_dict).__name__}"
-            )
         own = dict(self._state_items())
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            raise ValueError(
-                f"load_state_dict: state_dict keys do not match {type(self).__name__}: "
-                f"missing {missing}, unexpected {unexpected}"
-            )
-        arrays = {}
-        for name, tensor in own.items():
-            if name not in state_dict:
-                continue
-            array = as_array(name, state_dict[name])
-            if array.shape != tensor.shape:
-                raise ValueError(
-                    f"load_state_dict: {name!r} has shape {array.shape}, the model's "
-                    f"entry has shape {tuple(tensor.shape)}"
-                )
-            arrays[name] = array
+        arrays, missing, unexpected = checked_arrays(type(self).__name__, own, state_dict, strict)
         for name, array in arrays.items():
             own[name].data[...] = array
             own[name]._bump_version()
