@@ -252,3 +252,12 @@ def test_render_error_names_the_file(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError) as err:
         graph.render(outfile=tmp_path / "other.pdf")
     assert str(tmp_path / "other.pdf") in str(err.value)
+
+
+def test_copy_and_subgraph_keep_the_picture_once():
+    x = tc.Tensor([1.0], requires_grad=True, name="x")
+    graph = tc.draw_graph((x * 2.0).sum())
+    assert graph.copy().source == graph.source
+    with graph.subgraph(name="cluster_extra") as extra:
+        extra.node("extra", label="note")
+    assert "extra" in graph.source and graph.source.count("<B>x</B>") == 1

@@ -33,16 +33,24 @@ class GraphPicture(RenderableDigraph):
     left_out: int
     picture: M.Picture
 
-    def __init__(self, picture: M.Picture):
-        super().__init__(name="tinygrad_conv")
+    def __init__(self, picture: M.Picture | None = None, **kwargs):
+        kwargs.setdefault("name", "tinygrad_conv")
+        super().__init__(**kwargs)
         self.picture = picture
-        self._written = False
+        self._written = picture is None  # a copy or a subgraph comes with its body
 
-    def __iter__(self, subgraph: bool = False):
+    def _write(self) -> None:
         if not self._written:  # the HTML-label flavour, for dot and for `.source`
             self._written = True
             L.write_dot(self.picture, self, html=True)
+
+    def __iter__(self, subgraph: bool = False):
+        self._write()
         yield from super().__iter__(subgraph=subgraph)
+
+    def _copy_kwargs(self, **kwargs):
+        self._write()  # .copy() and .subgraph() carry the written body
+        return super()._copy_kwargs(**kwargs)
 
     @property
     def plain_source(self) -> str:
