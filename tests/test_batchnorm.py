@@ -159,6 +159,15 @@ def test_non_contiguous_input(backend, rng):
     np.testing.assert_allclose(y.data, expected, rtol=1e-10, atol=1e-12)
 
 
+def test_read_only_input(backend, rng):
+    data = rng.standard_normal((6, 3, 4)).astype(np.float32)
+    data.flags.writeable = False
+    weight = np.ones(3, np.float32)
+    weight.flags.writeable = False
+    y = batch_norm(data, None, None, weight, None, training=True)
+    np.testing.assert_allclose(y.data.mean(axis=(0, 2)), 0, atol=1e-6)
+
+
 def test_no_grad_still_updates_running_statistics(backend, rng):
     rm, rv = np.zeros(2), np.ones(2)
     with tc.no_grad():

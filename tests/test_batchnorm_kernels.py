@@ -85,6 +85,22 @@ def test_kernels_match_twin(n, c, length, dtype, offset, seed):
         np.testing.assert_array_equal(again[name], value, err_msg=name)
 
 
+@pytest.mark.parametrize("n, c, length", [(50, 100, 1), (7, 33, 1), (3, 40, 7), (2, 17, 1)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_many_channels(n, c, length, dtype):
+    """(N, C) inputs take the row order, a block of channels per thread; short L the channel one."""
+    x, weight, bias, grad_out = case(n, c, length, dtype, 2.0, 3)
+    got, expected = run(cy, x, weight, bias, grad_out, 1e-5), run(twin, x, weight, bias,
+                                                                    grad_out, 1e-5)
+    tol = TOL[dtype] * 10
+    for name, value in expected.items():
+        np.testing.assert_allclose(got[name], value, rtol=tol, atol=tol * n * length,
+                                   err_msg=name)
+    again = run(cy, x, weight, bias, grad_out, 1e-5, threads=2)
+    for name, value in got.items():
+        np.testing.assert_array_equal(again[name], value, err_msg=name)
+
+
 @pytest.mark.parametrize("offset", [0.0, 1e3, 1e4, -3e4])
 def test_float32_variance_is_accurate_far_from_zero(offset):
     """A float32 channel with mean `offset` and std 1: the naive sum of squares in float32 would
