@@ -198,6 +198,10 @@ def test_module_list_and_sequential_containers():
         "fc.bias",
     ]
     assert "(fc): Linear" in repr(seq)
+    plain = nn.Sequential(nn.ReLU())
+    plain.extend([nn.Tanh()]).insert(0, nn.Identity())
+    assert [type(m).__name__ for m in plain] == ["Identity", "ReLU", "Tanh"]
+    assert isinstance(plain.pop(), nn.Tanh) and len(plain) == 2 and "1" in plain._modules
 
 
 def test_training_flag_is_read_by_dropout():

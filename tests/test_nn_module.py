@@ -302,3 +302,14 @@ def test_hook_options_prepend_and_kwargs():
     )
     out = m(tc.Tensor(np.ones(2)))
     assert order == ["first", "second", []] and out.data.tolist() == [2.0, 2.0]
+
+
+def test_npz_of_a_torch_state_dict_loads(tmp_path):
+    torch = pytest.importorskip("torch")
+    ref = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    ref(torch.randn(5, 3))
+    path = tmp_path / "torch.npz"
+    np.savez(path, **{k: v.numpy() for k, v in ref.state_dict().items()})
+    ours = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).load(path)
+    assert int(ours[1].num_batches_tracked.data) == 1
+    np.testing.assert_array_equal(ours[1].running_var.data, ref[1].running_var.numpy())

@@ -276,6 +276,15 @@ def test_dropout_as_torch(dtype):
             np.testing.assert_array_equal(got.data, want.numpy())
 
 
+def test_dropout2d_of_3d_input_drops_channels_of_each_sample_as_torch():
+    x = Tensor(np.ones((64, 3, 5)))
+    tc.manual_seed(0)
+    with pytest.warns(UserWarning, match="3D input"):
+        y = tc.dropout2d(x, 0.5).data
+    assert ((y == 0).all(axis=2) | (y != 0).all(axis=2)).all()
+    assert 0.3 < (y[:, :, 0] == 0).mean() < 0.7
+
+
 def test_dropout_repeats_with_manual_seed():
     x = Tensor(np.ones((10, 10)))
     tc.manual_seed(5)
@@ -310,7 +319,7 @@ def test_weighted_cross_entropy_kernel_matches_twin(dtype):
         results = []
         for k in (numpy, cython):
             loss, softmax = np.empty(n), np.empty_like(x)
-            k.cross_entropy_forward(x, target, loss, softmax, eps, 1, weight, -1)
+            k.cross_entropy_forward(x, target, loss, softmax, eps, 2, weight, -1)
             grad_x = np.empty_like(x)
             k.cross_entropy_backward(
                 softmax, target, np.linspace(-1, 1, n), grad_x, eps, 2, weight, -1

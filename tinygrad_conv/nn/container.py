@@ -35,6 +35,25 @@ class Sequential(Module):
         setattr(self, str(len(self._modules)), _check_module("Sequential", layer))
         return self
 
+    def extend(self, layers: Iterable[Module]) -> Sequential:
+        for layer in layers:
+            self.append(layer)
+        return self
+
+    def insert(self, index: int, layer: Module) -> Sequential:
+        """Insert before `index`; the layers are renumbered "0", "1", ... as in PyTorch."""
+        items = list(self._modules.values())
+        items.insert(index, _check_module("Sequential", layer))
+        for name in list(self._modules):
+            delattr(self, name)
+        return self.extend(items)
+
+    def pop(self, index: int = -1) -> Module:
+        key = list(self._modules)[index]
+        layer = self._modules[key]
+        delattr(self, key)
+        return layer
+
     def forward(self, x: Any) -> Any:
         for layer in self._modules.values():
             x = layer(x)

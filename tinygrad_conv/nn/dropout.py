@@ -28,7 +28,8 @@ class Dropout(_DropoutNd):
 
 
 class Dropout2d(_DropoutNd):
-    """As Dropout, but one mask value per channel of an (N, C, H, W) or (C, H, W) input."""
+    """As Dropout, but one mask value per channel of an (N, C, H, W) input ((N, C, L) for 3-D,
+    as PyTorch)."""
 
     def forward(self, x: Any) -> Any:
         return F.dropout2d(x, self.p, self.training)

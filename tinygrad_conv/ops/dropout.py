@@ -5,6 +5,7 @@ training it is the identity. Masks come from the library's generator (tc.manual_
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,8 @@ class Dropout(Function):
 
 
 class Dropout2d(Dropout):
-    """Zeroes whole channels: one mask value per (n, c) of an (N, C, H, W) or (C, H, W) input."""
+    """Zeroes whole channels: one mask value per (n, c) of an (N, C, H, W) input. A 3-D input is
+    read as (N, C, L), one mask value per (n, c), with PyTorch's warning (its current rule)."""
 
     name = "dropout2d"
 
@@ -65,13 +67,13 @@ class Dropout2d(Dropout):
     def check(cls, x, p=0.5):
         if x.ndim not in (3, 4):
             raise ValueError(
-                f"dropout2d: x must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}"
+                f"dropout2d: x must be 4-D (N, C, H, W) or 3-D (N, C, L), got shape {x.shape}"
             )
         return super().check(x, p)
 
     @staticmethod
     def mask_shape(x: np.ndarray) -> tuple[int, ...]:
-        return x.shape[:-2] + (1, 1)
+        return x.shape[:2] + (1,) * (x.ndim - 2)
 
 
 def _dropout(fn: type[Function], x: Any, p: Any, training: Any, op: str):
@@ -90,4 +92,11 @@ def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False
 
 def dropout2d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False):
     """Zero each whole channel with probability p and scale the rest by 1 / (1 - p)."""
+    if len(getattr(x, "shape", ())) == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim (PyTorch's rule).",
+            stacklevel=2,
+        )
     return _dropout(Dropout2d, x, p, training, "dropout2d")
