@@ -89,8 +89,10 @@ def main() -> None:
         fns.update({"torch fwd": torch_forward, "torch fwd+bwd": torch_step})
     medians = alternating_medians(fns, args.rounds)
 
-    print(f"BatchNorm2d train mode, x {shape} float32, {args.threads} threads, {cpu_name()}, "
-          f"backend {tc.backend()}, medians of {args.rounds} alternating runs")
+    print(
+        f"BatchNorm2d train mode, x {shape} float32, {args.threads} threads, {cpu_name()}, "
+        f"backend {tc.backend()}, medians of {args.rounds} alternating runs"
+    )
     for name, ms in medians.items():
         print(f"  {name:14s} {ms:8.2f} ms")
     if torch is not None:

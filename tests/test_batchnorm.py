@@ -60,8 +60,15 @@ def torch_case(torch, rng, shape, dtype, training, affine, offset=0.0):
     weights = (w, b) if affine else (None, None)
     y = batch_norm(x, rm, rv, *weights, training=training, momentum=0.3, eps=1e-3)
     y.backward(grad_out)
-    ty = torch.nn.functional.batch_norm(tx, trm, trv, *((tw, tb) if affine else (None, None)),
-                                        training=training, momentum=0.3, eps=1e-3)
+    ty = torch.nn.functional.batch_norm(
+        tx,
+        trm,
+        trv,
+        *((tw, tb) if affine else (None, None)),
+        training=training,
+        momentum=0.3,
+        eps=1e-3,
+    )
     ty.backward(torch.tensor(grad_out))
     ours = {"y": y.data, "grad_x": x.grad, "running_mean": rm, "running_var": rv}
     theirs = {"y": ty, "grad_x": tx.grad, "running_mean": trm, "running_var": trv}
@@ -155,7 +162,8 @@ def test_non_contiguous_input(backend, rng):
     x = Tensor(base.transpose(0, 3, 2, 1), dtype=np.float64)  # (5, 2, 3, 4), not contiguous
     y = batch_norm(x, None, None, training=True)
     expected = (x.data - x.data.mean(axis=(0, 2, 3), keepdims=True)) / np.sqrt(
-        x.data.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
+        x.data.var(axis=(0, 2, 3), keepdims=True) + 1e-5
+    )
     np.testing.assert_allclose(y.data, expected, rtol=1e-10, atol=1e-12)
 
 
@@ -171,8 +179,9 @@ def test_read_only_input(backend, rng):
 def test_no_grad_still_updates_running_statistics(backend, rng):
     rm, rv = np.zeros(2), np.ones(2)
     with tc.no_grad():
-        y = batch_norm(Tensor(rng.standard_normal((3, 2)) + 1, dtype=np.float64), rm, rv,
-                       training=True)
+        y = batch_norm(
+            Tensor(rng.standard_normal((3, 2)) + 1, dtype=np.float64), rm, rv, training=True
+        )
     assert not y.requires_grad and np.all(rm > 0)
 
 
@@ -182,30 +191,66 @@ def f32(*shape):
 
 BAD = [
     (lambda: batch_norm(f32(3), None, None, training=True), ValueError, ["x", "2-D", "(3,)"]),
-    (lambda: batch_norm(f32(2, 3), None, None, f32(4), training=True), ValueError,
-     ["weight", "(3,)", "(4,)"]),
-    (lambda: batch_norm(f32(2, 3), None, None, None, np.ones(3), training=True), TypeError,
-     ["dtype"]),
-    (lambda: batch_norm(f32(2, 3), f32(4), f32(3), training=False), ValueError,
-     ["running_mean", "(3,)", "(4,)"]),
-    (lambda: batch_norm(f32(2, 3), np.zeros(3), np.ones(3), training=False), TypeError,
-     ["running_mean", "dtype"]),
-    (lambda: batch_norm(f32(2, 3), [0.0] * 3, f32(3), training=False), TypeError,
-     ["running_mean", "list"]),
-    (lambda: batch_norm(f32(2, 3), None, None, training=False), ValueError,
-     ["eval", "running_mean"]),
-    (lambda: batch_norm(f32(2, 3), f32(3), None, training=True), ValueError,
-     ["running_var", "together"]),
-    (lambda: batch_norm(f32(1, 3), None, None, training=True), ValueError,
-     ["more than 1 value per channel", "(1, 3)"]),
-    (lambda: batch_norm(f32(1, 3, 1, 1), None, None, training=True), ValueError,
-     ["more than 1 value per channel"]),
-    (lambda: batch_norm(f32(2, 3), None, None, training=True, eps=0.0), ValueError,
-     ["eps", "positive"]),
-    (lambda: batch_norm(f32(2, 3), f32(3), f32(3), training=False, eps=-1.0), ValueError,
-     ["eps", "non-negative"]),
-    (lambda: batch_norm(f32(2, 3), None, None, training=True, momentum=None), TypeError,
-     ["momentum", "None"]),
+    (
+        lambda: batch_norm(f32(2, 3), None, None, f32(4), training=True),
+        ValueError,
+        ["weight", "(3,)", "(4,)"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), None, None, None, np.ones(3), training=True),
+        TypeError,
+        ["dtype"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), f32(4), f32(3), training=False),
+        ValueError,
+        ["running_mean", "(3,)", "(4,)"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), np.zeros(3), np.ones(3), training=False),
+        TypeError,
+        ["running_mean", "dtype"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), [0.0] * 3, f32(3), training=False),
+        TypeError,
+        ["running_mean", "list"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), None, None, training=False),
+        ValueError,
+        ["eval", "running_mean"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), f32(3), None, training=True),
+        ValueError,
+        ["running_var", "together"],
+    ),
+    (
+        lambda: batch_norm(f32(1, 3), None, None, training=True),
+        ValueError,
+        ["more than 1 value per channel", "(1, 3)"],
+    ),
+    (
+        lambda: batch_norm(f32(1, 3, 1, 1), None, None, training=True),
+        ValueError,
+        ["more than 1 value per channel"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), None, None, training=True, eps=0.0),
+        ValueError,
+        ["eps", "positive"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), f32(3), f32(3), training=False, eps=-1.0),
+        ValueError,
+        ["eps", "non-negative"],
+    ),
+    (
+        lambda: batch_norm(f32(2, 3), None, None, training=True, momentum=None),
+        TypeError,
+        ["momentum", "None"],
+    ),
     (lambda: batch_norm(f32(2, 3), None, None, training=True, eps="1e-5"), TypeError, ["eps"]),
     (lambda: batch_norm(f32(2, 3), None, None, training=1), TypeError, ["training", "bool"]),
 ]

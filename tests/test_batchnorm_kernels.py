@@ -15,8 +15,12 @@ from tinygrad_conv.reference import batchnorm as twin
 
 cy = pytest.importorskip("tinygrad_conv._kernels.batchnorm", reason="kernels not built")
 
-NAMES = ("batch_norm_forward_train", "batch_norm_forward_eval", "batch_norm_backward_train",
-         "batch_norm_backward_eval")
+NAMES = (
+    "batch_norm_forward_train",
+    "batch_norm_forward_eval",
+    "batch_norm_backward_train",
+    "batch_norm_backward_eval",
+)
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
 # 32 lanes, 1024-element chunks: lengths on both sides of each boundary
 LENGTHS = [1, 2, 5, 31, 32, 33, 64, 100, 1023, 1024, 1025, 2100]
@@ -26,13 +30,18 @@ def run(kernels, x, weight, bias, grad_out, eps, threads=1):
     """Every kernel once; returns a dict of every output."""
     c = x.shape[1]
     out = {}
-    y, mean, var, invstd = np.full_like(x, np.nan), np.full(c, np.nan), np.full(c, np.nan), \
-        np.full(c, np.nan)
+    y, mean, var, invstd = (
+        np.full_like(x, np.nan),
+        np.full(c, np.nan),
+        np.full(c, np.nan),
+        np.full(c, np.nan),
+    )
     kernels.batch_norm_forward_train(x, weight, bias, y, mean, var, invstd, eps, threads)
     out.update(y=y, mean=mean, var=var, invstd=invstd)
     grad_x, sum_dy, sum_dy_xmu = np.full_like(x, np.nan), np.full(c, np.nan), np.full(c, np.nan)
-    kernels.batch_norm_backward_train(x, grad_out, mean, invstd, weight, grad_x, sum_dy,
-                                      sum_dy_xmu, True, threads)
+    kernels.batch_norm_backward_train(
+        x, grad_out, mean, invstd, weight, grad_x, sum_dy, sum_dy_xmu, True, threads
+    )
     out.update(grad_x=grad_x, sum_dy=sum_dy, sum_dy_xmu=sum_dy_xmu)
     # eval with fixed "running" statistics, the same for both backends
     run_mean = np.linspace(-1, 1, c) + float(x.mean())
@@ -40,8 +49,9 @@ def run(kernels, x, weight, bias, grad_out, eps, threads=1):
     y_eval = np.full_like(x, np.nan)
     kernels.batch_norm_forward_eval(x, run_mean, run_invstd, weight, bias, y_eval, threads)
     grad_eval, s1, s2 = np.full_like(x, np.nan), np.full(c, np.nan), np.full(c, np.nan)
-    kernels.batch_norm_backward_eval(x, grad_out, run_mean, run_invstd, weight, grad_eval, s1,
-                                     s2, True, True, threads)
+    kernels.batch_norm_backward_eval(
+        x, grad_out, run_mean, run_invstd, weight, grad_eval, s1, s2, True, True, threads
+    )
     out.update(y_eval=y_eval, grad_eval=grad_eval, sum_dy_eval=s1, sum_dy_xmu_eval=s2)
     return out
 
@@ -57,22 +67,30 @@ def case(n, c, length, dtype, offset, seed):
 
 
 @settings(deadline=None, max_examples=40)
-@given(st.integers(1, 5), st.integers(1, 4), st.sampled_from(LENGTHS),
-       st.sampled_from([np.float32, np.float64]), st.sampled_from([0.0, 5.0, -300.0]),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.integers(1, 5),
+    st.integers(1, 4),
+    st.sampled_from(LENGTHS),
+    st.sampled_from([np.float32, np.float64]),
+    st.sampled_from([0.0, 5.0, -300.0]),
+    st.integers(0, 2**32 - 1),
+)
 def test_kernels_match_twin(n, c, length, dtype, offset, seed):
     if n * length < 2:
         n = 2
     x, weight, bias, grad_out = case(n, c, length, dtype, offset, seed)
-    got, expected = run(cy, x, weight, bias, grad_out, 1e-5), run(twin, x, weight, bias,
-                                                                    grad_out, 1e-5)
+    got, expected = (
+        run(cy, x, weight, bias, grad_out, 1e-5),
+        run(twin, x, weight, bias, grad_out, 1e-5),
+    )
     tol = TOL[dtype]
     # Outputs are differences of numbers as large as |x| / std: float32 rounds at that size.
     big = float(np.abs(x).max() / x.std(axis=(0, 2)).min()) + 1
     for name in ("y", "y_eval", "grad_x", "grad_eval"):
         scale = float(np.abs(expected[name]).max()) + 1
-        np.testing.assert_allclose(got[name], expected[name], rtol=tol, atol=tol * big * scale,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            got[name], expected[name], rtol=tol, atol=tol * big * scale, err_msg=name
+        )
     np.testing.assert_allclose(got["mean"], expected["mean"], rtol=tol, atol=tol)
     for name in ("var", "invstd"):
         np.testing.assert_allclose(got[name], expected[name], rtol=tol * 10, err_msg=name)
@@ -90,12 +108,13 @@ def test_kernels_match_twin(n, c, length, dtype, offset, seed):
 def test_many_channels(n, c, length, dtype):
     """(N, C) inputs take the row order, a block of channels per thread; short L the channel one."""
     x, weight, bias, grad_out = case(n, c, length, dtype, 2.0, 3)
-    got, expected = run(cy, x, weight, bias, grad_out, 1e-5), run(twin, x, weight, bias,
-                                                                    grad_out, 1e-5)
+    got, expected = (
+        run(cy, x, weight, bias, grad_out, 1e-5),
+        run(twin, x, weight, bias, grad_out, 1e-5),
+    )
     tol = TOL[dtype] * 10
     for name, value in expected.items():
-        np.testing.assert_allclose(got[name], value, rtol=tol, atol=tol * n * length,
-                                   err_msg=name)
+        np.testing.assert_allclose(got[name], value, rtol=tol, atol=tol * n * length, err_msg=name)
     again = run(cy, x, weight, bias, grad_out, 1e-5, threads=2)
     for name, value in got.items():
         np.testing.assert_array_equal(again[name], value, err_msg=name)
@@ -143,8 +162,9 @@ def test_hand_worked_channel():
     y, mean, var, invstd = np.empty_like(x), np.empty(1), np.empty(1), np.empty(1)
     cy.batch_norm_forward_train(x, w, b, y, mean, var, invstd, 0.0, 1)
     assert mean[0] == 3.0 and var[0] == 3.5
-    np.testing.assert_allclose(y.ravel(), 2 * np.array([-2, -1, 0, 3]) / np.sqrt(3.5) + 1,
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        y.ravel(), 2 * np.array([-2, -1, 0, 3]) / np.sqrt(3.5) + 1, rtol=1e-15
+    )
     # with grad_out = x_hat itself, dy - mean(dy) - x_hat * mean(dy * x_hat) = x_hat - x_hat = 0
     x_hat = np.array([-2.0, -1.0, 0.0, 3.0]).reshape(x.shape) / np.sqrt(3.5)
     grad_x, s1, s2 = np.empty_like(x), np.empty(1), np.empty(1)
@@ -158,13 +178,15 @@ def test_backward_without_grad_x_leaves_it_alone():
     mean, invstd = x.mean(axis=(0, 2)), 1 / x.std(axis=(0, 2))
     for kernels in (cy, twin):
         s1, s2 = np.empty(3), np.empty(3)
-        kernels.batch_norm_backward_train(x, grad_out, mean, invstd, w, np.empty((0, 0, 0)),
-                                          s1, s2, False, 1)
+        kernels.batch_norm_backward_train(
+            x, grad_out, mean, invstd, w, np.empty((0, 0, 0)), s1, s2, False, 1
+        )
         np.testing.assert_allclose(s1, grad_out.sum(axis=(0, 2)), rtol=1e-12)
         s3, s4 = np.full(3, 5.0), np.full(3, 5.0)
         grad_x = np.empty_like(x)
-        kernels.batch_norm_backward_eval(x, grad_out, mean, invstd, w, grad_x, s3, s4, True,
-                                         False, 1)
+        kernels.batch_norm_backward_eval(
+            x, grad_out, mean, invstd, w, grad_x, s3, s4, True, False, 1
+        )
         np.testing.assert_array_equal(s3, 5.0)  # need_sums=False: untouched
         np.testing.assert_allclose(grad_x, grad_out * (w * invstd)[None, :, None], rtol=1e-12)
 

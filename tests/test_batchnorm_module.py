@@ -16,8 +16,9 @@ LAYERS = [(BatchNorm2d, (6, 3, 5, 4)), (BatchNorm1d, (7, 3)), (BatchNorm1d, (5, 
 
 def pair(torch, cls, dtype, **kwargs):
     ours = cls(3, dtype=dtype, **kwargs)
-    theirs = getattr(torch.nn, cls.__name__)(3, dtype=getattr(torch, np.dtype(dtype).name),
-                                                **kwargs)
+    theirs = getattr(torch.nn, cls.__name__)(
+        3, dtype=getattr(torch, np.dtype(dtype).name), **kwargs
+    )
     if ours.affine:  # weights other than 1 and 0, the same on both sides
         rng = np.random.default_rng(5)
         for name in ("weight", "bias"):
@@ -30,8 +31,9 @@ def pair(torch, cls, dtype, **kwargs):
 
 def compare(ours, theirs, tol, context):
     for name, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[name], value.numpy(), err_msg=f"{context}: "
-                                   f"{name}", **tol)
+        np.testing.assert_allclose(
+            ours.state_dict()[name], value.numpy(), err_msg=f"{context}: {name}", **tol
+        )
 
 
 def step(ours, theirs, rng, shape, dtype, torch, tol, context):
@@ -45,8 +47,9 @@ def step(ours, theirs, rng, shape, dtype, torch, tol, context):
     ty.backward(torch.from_numpy(grad))
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), err_msg=f"{context}: grad x", **tol)
     for name, param in theirs.named_parameters():
-        np.testing.assert_allclose(getattr(ours, name).grad, param.grad.numpy(),
-                                   err_msg=f"{context}: grad {name}", **tol)
+        np.testing.assert_allclose(
+            getattr(ours, name).grad, param.grad.numpy(), err_msg=f"{context}: grad {name}", **tol
+        )
         param.grad = None
         getattr(ours, name).grad = None
     compare(ours, theirs, tol, context)
@@ -55,9 +58,17 @@ def step(ours, theirs, rng, shape, dtype, torch, tol, context):
 @pytest.mark.torch
 @pytest.mark.parametrize("cls, shape", LAYERS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("options", [{}, {"momentum": None}, {"momentum": 0.7, "eps": 1e-3},
-                                     {"affine": False}, {"track_running_stats": False}],
-                         ids=["default", "cumulative", "momentum-eps", "no-affine", "no-stats"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"momentum": None},
+        {"momentum": 0.7, "eps": 1e-3},
+        {"affine": False},
+        {"track_running_stats": False},
+    ],
+    ids=["default", "cumulative", "momentum-eps", "no-affine", "no-stats"],
+)
 def test_matches_torch_over_steps(backend, torch, cls, shape, dtype, options):
     ours, theirs = pair(torch, cls, dtype, **options)
     rng = np.random.default_rng(0)
@@ -93,9 +104,17 @@ def test_buffers_are_updated_in_place():
 
 def test_state_dict_keys_as_pytorch():
     assert list(BatchNorm2d(3).state_dict()) == [
-        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
     assert list(BatchNorm1d(3, affine=False).state_dict()) == [
-        "running_mean", "running_var", "num_batches_tracked"]
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
     assert list(BatchNorm2d(3, track_running_stats=False).state_dict()) == ["weight", "bias"]
     state = BatchNorm2d(3, dtype=np.float64).state_dict()
     assert state["running_var"].dtype == np.float64 and state["num_batches_tracked"].shape == ()
@@ -116,8 +135,9 @@ def test_torch_state_dict_loads_and_back(torch):
     theirs.eval()
     ours.eval()
     x = np.random.default_rng(1).standard_normal((2, 3, 5, 5)).astype(np.float32)
-    np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+    )
     back = torch.nn.BatchNorm2d(3)
     back.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ours.state_dict().items()})
     for name, value in theirs.state_dict().items():
@@ -149,18 +169,21 @@ def test_bad_input_changes_no_state():
     np.testing.assert_array_equal(bn.running_mean.data, 0)
 
 
-@pytest.mark.parametrize("kwargs, error, fragment", [
-    ({"num_features": 0}, ValueError, "num_features must be a positive int, got 0"),
-    ({"num_features": 2.0}, TypeError, "num_features"),
-    ({"num_features": True}, TypeError, "num_features"),
-    ({"num_features": 3, "eps": 0.0}, ValueError, "eps must be a positive float"),
-    ({"num_features": 3, "eps": "small"}, TypeError, "eps"),
-    ({"num_features": 3, "momentum": 1.5}, ValueError, "momentum must be in [0, 1] or None"),
-    ({"num_features": 3, "momentum": "0.1"}, TypeError, "momentum"),
-    ({"num_features": 3, "affine": 1}, TypeError, "affine must be a bool"),
-    ({"num_features": 3, "track_running_stats": None}, TypeError, "track_running_stats"),
-    ({"num_features": 3, "dtype": np.int32}, TypeError, "dtype must be float32 or float64"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, fragment",
+    [
+        ({"num_features": 0}, ValueError, "num_features must be a positive int, got 0"),
+        ({"num_features": 2.0}, TypeError, "num_features"),
+        ({"num_features": True}, TypeError, "num_features"),
+        ({"num_features": 3, "eps": 0.0}, ValueError, "eps must be a positive float"),
+        ({"num_features": 3, "eps": "small"}, TypeError, "eps"),
+        ({"num_features": 3, "momentum": 1.5}, ValueError, "momentum must be in [0, 1] or None"),
+        ({"num_features": 3, "momentum": "0.1"}, TypeError, "momentum"),
+        ({"num_features": 3, "affine": 1}, TypeError, "affine must be a bool"),
+        ({"num_features": 3, "track_running_stats": None}, TypeError, "track_running_stats"),
+        ({"num_features": 3, "dtype": np.int32}, TypeError, "dtype must be float32 or float64"),
+    ],
+)
 def test_bad_arguments(kwargs, error, fragment):
     with pytest.raises(error) as info:
         BatchNorm2d(**kwargs)
@@ -169,8 +192,9 @@ def test_bad_arguments(kwargs, error, fragment):
 
 def test_repr_and_parameters():
     bn = BatchNorm2d(4, momentum=None)
-    assert repr(bn) == ("BatchNorm2d(4, eps=1e-05, momentum=None, affine=True, "
-                        "track_running_stats=True)")
+    assert repr(bn) == (
+        "BatchNorm2d(4, eps=1e-05, momentum=None, affine=True, track_running_stats=True)"
+    )
     assert [name for name, _ in bn.named_parameters()] == ["weight", "bias"]
     assert list(BatchNorm1d(4, affine=False).parameters()) == []
     np.testing.assert_array_equal(bn.weight.data, 1)

@@ -36,8 +36,15 @@ class _BatchNorm(Module):
     ndims: tuple[int, ...] = ()
     layout = ""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype: Any = np.float32):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = np.float32,
+    ):
         super().__init__()
         layer = type(self).__name__
         if not is_int(num_features):
@@ -50,8 +57,9 @@ class _BatchNorm(Module):
             raise ValueError(f"{layer}: eps must be a positive float, got {eps}")
         if momentum is not None:
             if isinstance(momentum, (bool, np.bool_)) or not isinstance(momentum, numbers.Real):
-                raise TypeError(f"{layer}: momentum must be a float in [0, 1] or None, got "
-                                f"{momentum!r}")
+                raise TypeError(
+                    f"{layer}: momentum must be a float in [0, 1] or None, got {momentum!r}"
+                )
             if not 0 <= momentum <= 1:
                 raise ValueError(f"{layer}: momentum must be in [0, 1] or None, got {momentum}")
             momentum = float(momentum)
@@ -82,8 +90,11 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """running_mean 0, running_var 1, num_batches_tracked 0 (in place)."""
         if self.track_running_stats:
-            for buffer, value in ((self.running_mean, 0), (self.running_var, 1),
-                                  (self.num_batches_tracked, 0)):
+            for buffer, value in (
+                (self.running_mean, 0),
+                (self.running_var, 1),
+                (self.num_batches_tracked, 0),
+            ):
                 _array(buffer)[...] = value
                 _touched(buffer)
 
@@ -99,34 +110,47 @@ class _BatchNorm(Module):
         layer = type(self).__name__
         shape = tuple(np.shape(_array(x)))
         if len(shape) not in self.ndims:
-            raise ValueError(f"{layer}: x must be {self.layout}, got {len(shape)}-D input of "
-                             f"shape {shape}")
+            raise ValueError(
+                f"{layer}: x must be {self.layout}, got {len(shape)}-D input of shape {shape}"
+            )
         if shape[1] != self.num_features:
-            raise ValueError(f"{layer}: x must have num_features={self.num_features} channels on "
-                             f"dim 1, got shape {shape}")
+            raise ValueError(
+                f"{layer}: x must have num_features={self.num_features} channels on "
+                f"dim 1, got shape {shape}"
+            )
 
     def forward(self, x: Any) -> Any:
         self._check_input(x)
         factor = 0.0 if self.momentum is None else self.momentum
-        counting = self.training and self.track_running_stats and \
-            self.num_batches_tracked is not None
+        counting = (
+            self.training and self.track_running_stats and self.num_batches_tracked is not None
+        )
         if counting:
             batches = int(_array(self.num_batches_tracked)) + 1
             factor = 1.0 / batches if self.momentum is None else self.momentum
         # Batch statistics in training, and in eval too when there are no running ones.
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep_running = not self.training or self.track_running_stats
-        out = batch_norm(x, self.running_mean if keep_running else None,
-                         self.running_var if keep_running else None, self.weight, self.bias,
-                         use_batch, factor, self.eps)
+        out = batch_norm(
+            x,
+            self.running_mean if keep_running else None,
+            self.running_var if keep_running else None,
+            self.weight,
+            self.bias,
+            use_batch,
+            factor,
+            self.eps,
+        )
         if counting:  # counted only once the batch went through (a bad input changes nothing)
             _array(self.num_batches_tracked)[...] += 1
             _touched(self.num_batches_tracked)
         return out
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):

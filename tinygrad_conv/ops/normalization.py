@@ -32,13 +32,16 @@ def _check_stat(name: str, value: Any, x: np.ndarray, training: bool) -> None:
         return
     array = value.data if is_tensor(value) else value
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"{OP}: {name} must be a Tensor, a NumPy array or None, got "
-                        f"{type(value).__name__}")
+        raise TypeError(
+            f"{OP}: {name} must be a Tensor, a NumPy array or None, got {type(value).__name__}"
+        )
     check_float(OP, name, array)
     check_same_dtype(OP, x=x, **{name: array})
     if array.shape != (x.shape[1],):
-        raise ValueError(f"{OP}: {name} must have shape (C,) = ({x.shape[1]},), one value per "
-                         f"channel of x (shape {x.shape}), got shape {array.shape}")
+        raise ValueError(
+            f"{OP}: {name} must have shape (C,) = ({x.shape[1]},), one value per "
+            f"channel of x (shape {x.shape}), got shape {array.shape}"
+        )
     if training and not array.flags.writeable:
         raise ValueError(f"{OP}: {name} is read-only, and training mode updates it in place")
 
@@ -72,26 +75,40 @@ class BatchNorm(Function):
     inputs = ("x", "weight", "bias")
 
     @staticmethod
-    def check(x, weight=None, bias=None, *, running_mean=None, running_var=None, training=False,
-              momentum=0.1, eps=1e-5):
+    def check(
+        x,
+        weight=None,
+        bias=None,
+        *,
+        running_mean=None,
+        running_var=None,
+        training=False,
+        momentum=0.1,
+        eps=1e-5,
+    ):
         if x.ndim < 2:
-            raise ValueError(f"{OP}: x must be at least 2-D (N, C, ...), channels on dim 1, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"{OP}: x must be at least 2-D (N, C, ...), channels on dim 1, got shape {x.shape}"
+            )
         check_float(OP, "x", x)
         for name, array in (("weight", weight), ("bias", bias)):
             if array is not None:
                 check_float(OP, name, array)
                 if array.shape != (x.shape[1],):
-                    raise ValueError(f"{OP}: {name} must have shape (C,) = ({x.shape[1]},), one "
-                                     f"value per channel of x (shape {x.shape}), got shape "
-                                     f"{array.shape}")
+                    raise ValueError(
+                        f"{OP}: {name} must have shape (C,) = ({x.shape[1]},), one "
+                        f"value per channel of x (shape {x.shape}), got shape "
+                        f"{array.shape}"
+                    )
         check_same_dtype(OP, x=x, weight=weight, bias=bias)
         if not isinstance(training, (bool, np.bool_)):
             raise TypeError(f"{OP}: training must be a bool, got {training!r}")
         training = bool(training)
         if momentum is None:
-            raise TypeError(f"{OP}: momentum must be a float, got None (BatchNorm's momentum=None "
-                            f"passes 1 / num_batches_tracked here)")
+            raise TypeError(
+                f"{OP}: momentum must be a float, got None (BatchNorm's momentum=None "
+                f"passes 1 / num_batches_tracked here)"
+            )
         momentum, eps = _real("momentum", momentum), _real("eps", eps)
         if training and not eps > 0:
             raise ValueError(f"{OP}: eps must be positive in training mode, got {eps}")
@@ -100,22 +117,42 @@ class BatchNorm(Function):
         _check_stat("running_mean", running_mean, x, training)
         _check_stat("running_var", running_var, x, training)
         if (running_mean is None) != (running_var is None):
-            raise ValueError(f"{OP}: running_mean and running_var must be given together (or both "
-                             f"None), got only "
-                             f"{'running_mean' if running_var is None else 'running_var'}")
+            raise ValueError(
+                f"{OP}: running_mean and running_var must be given together (or both "
+                f"None), got only "
+                f"{'running_mean' if running_var is None else 'running_var'}"
+            )
         if not training and running_mean is None:
-            raise ValueError(f"{OP}: eval mode (training=False) needs running_mean and "
-                             f"running_var, got None")
+            raise ValueError(
+                f"{OP}: eval mode (training=False) needs running_mean and running_var, got None"
+            )
         per_channel = x.size // x.shape[1] if x.shape[1] else 0
         if training and per_channel == 1:
-            raise ValueError(f"{OP}: expected more than 1 value per channel when training, got "
-                             f"x of shape {x.shape}")
-        return {"training": training, "momentum": momentum, "eps": eps,
-                "running_mean": running_mean, "running_var": running_var}
+            raise ValueError(
+                f"{OP}: expected more than 1 value per channel when training, got "
+                f"x of shape {x.shape}"
+            )
+        return {
+            "training": training,
+            "momentum": momentum,
+            "eps": eps,
+            "running_mean": running_mean,
+            "running_var": running_var,
+        }
 
     @staticmethod
-    def forward(ctx: Context, x, weight=None, bias=None, *, training, momentum, eps,
-                running_mean, running_var):
+    def forward(
+        ctx: Context,
+        x,
+        weight=None,
+        bias=None,
+        *,
+        training,
+        momentum,
+        eps,
+        running_mean,
+        running_var,
+    ):
         n, c = x.shape[:2]
         length = int(np.prod(x.shape[2:]))  # L: 1 for (N, C); reshape's -1 fails on empty x
         x3 = np.ascontiguousarray(x).reshape(n, c, length)  # (N, C, L): what the kernels trust
@@ -125,8 +162,9 @@ class BatchNorm(Function):
         count = x3.shape[0] * x3.shape[2]
         if training:
             mean, var, invstd = np.empty(c), np.empty(c), np.empty(c)
-            kernels().batch_norm_forward_train(x3, weight, bias, y, mean, var, invstd, eps,
-                                               num_threads(x.size))
+            kernels().batch_norm_forward_train(
+                x3, weight, bias, y, mean, var, invstd, eps, num_threads(x.size)
+            )
             if running_mean is not None and count > 0:  # an empty batch leaves them as they were
                 old_mean, old_var = _data(running_mean), _data(running_var)
                 unbiased = var * (count / (count - 1))
@@ -137,12 +175,18 @@ class BatchNorm(Function):
             var = np.array(_data(running_var), dtype=np.float64)
             with np.errstate(divide="ignore", invalid="ignore"):  # eps = 0: as PyTorch, inf/NaN
                 invstd = 1 / np.sqrt(var + eps)
-            kernels().batch_norm_forward_eval(x3, mean, invstd, weight, bias, y,
-                                              num_threads(x.size))
+            kernels().batch_norm_forward_eval(
+                x3, mean, invstd, weight, bias, y, num_threads(x.size)
+            )
         ctx.save_for_backward(x3, mean, invstd, weight)
         # The running statistics are the caller's, not this call's: keep what was used instead.
-        ctx.params = {"training": training, "momentum": momentum, "eps": eps,
-                      "mean": mean, "var": var}
+        ctx.params = {
+            "training": training,
+            "momentum": momentum,
+            "eps": eps,
+            "mean": mean,
+            "var": var,
+        }
         return y.reshape(x.shape)
 
     @staticmethod
@@ -155,12 +199,23 @@ class BatchNorm(Function):
         sum_dy, sum_dy_xmu = np.zeros(x3.shape[1]), np.zeros(x3.shape[1])
         threads = num_threads(x3.size)
         if ctx.params["training"]:
-            kernels().batch_norm_backward_train(x3, grad_out3, mean, invstd, weight, grad_x,
-                                                sum_dy, sum_dy_xmu, need_x, threads)
+            kernels().batch_norm_backward_train(
+                x3, grad_out3, mean, invstd, weight, grad_x, sum_dy, sum_dy_xmu, need_x, threads
+            )
         else:
-            kernels().batch_norm_backward_eval(x3, grad_out3, mean, invstd, weight, grad_x,
-                                               sum_dy, sum_dy_xmu, need_x, need_w or need_b,
-                                               threads)
+            kernels().batch_norm_backward_eval(
+                x3,
+                grad_out3,
+                mean,
+                invstd,
+                weight,
+                grad_x,
+                sum_dy,
+                sum_dy_xmu,
+                need_x,
+                need_w or need_b,
+                threads,
+            )
         grad_x = grad_x.reshape(ctx.parents[0].shape) if need_x else None
         # dL/dweight = sum(dy * x_hat) = invstd * sum(dy * (x - mean)); dL/dbias = sum(dy)
         grad_weight = (sum_dy_xmu * invstd).astype(x3.dtype) if need_w else None
@@ -168,8 +223,16 @@ class BatchNorm(Function):
         return (grad_x, grad_weight, grad_bias)[: len(ctx.parents)]
 
 
-def batch_norm(x: Any, running_mean: Any, running_var: Any, weight: Any = None, bias: Any = None,
-               training: bool = False, momentum: float = 0.1, eps: float = 1e-5):
+def batch_norm(
+    x: Any,
+    running_mean: Any,
+    running_var: Any,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+):
     """Normalise each channel (dim 1) of x, as torch.nn.functional.batch_norm: batch statistics
     when training (updating running_mean/running_var in place when given), else the running ones.
     y = (x - mean) / sqrt(var + eps) * weight + bias."""
@@ -181,5 +244,11 @@ def batch_norm(x: Any, running_mean: Any, running_var: Any, weight: Any = None, 
         if bias is None:
             bias = np.zeros_like(_data(weight))
         inputs = (x, weight, bias)
-    return BatchNorm.apply(*inputs, running_mean=running_mean, running_var=running_var,
-                           training=training, momentum=momentum, eps=eps)
+    return BatchNorm.apply(
+        *inputs,
+        running_mean=running_mean,
+        running_var=running_var,
+        training=training,
+        momentum=momentum,
+        eps=eps,
+    )

@@ -31,9 +31,17 @@ def _per_channel(v: np.ndarray) -> np.ndarray:
     return v[None, :, None]  # (C,) -> (1, C, 1), which broadcasts against (N, C, L)
 
 
-def batch_norm_forward_train(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
-                             y: np.ndarray, mean: np.ndarray, var: np.ndarray,
-                             invstd: np.ndarray, eps: float, num_threads: int = 1) -> None:
+def batch_norm_forward_train(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    y: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    invstd: np.ndarray,
+    eps: float,
+    num_threads: int = 1,
+) -> None:
     """mean = sum(x) / M, var = sum((x - mean)^2) / M; y = (x - mean) * invstd * weight + bias."""
     x64 = x.astype(np.float64)
     if x.shape[0] * x.shape[2] == 0:  # no values: nothing to average (the caller skips updates)
@@ -45,9 +53,15 @@ def batch_norm_forward_train(x: np.ndarray, weight: np.ndarray, bias: np.ndarray
     batch_norm_forward_eval(x, mean, invstd, weight, bias, y)
 
 
-def batch_norm_forward_eval(x: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
-                            weight: np.ndarray, bias: np.ndarray, y: np.ndarray,
-                            num_threads: int = 1) -> None:
+def batch_norm_forward_eval(
+    x: np.ndarray,
+    mean: np.ndarray,
+    invstd: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    y: np.ndarray,
+    num_threads: int = 1,
+) -> None:
     """y = (x - mean) * invstd * weight + bias."""
     dtype = x.dtype.type
     center = _per_channel(mean.astype(dtype))
@@ -55,18 +69,31 @@ def batch_norm_forward_eval(x: np.ndarray, mean: np.ndarray, invstd: np.ndarray,
     y[...] = (x - center) * scale + _per_channel(bias)
 
 
-def _dy_sums(x: np.ndarray, grad_out: np.ndarray, mean: np.ndarray, sum_dy: np.ndarray,
-             sum_dy_xmu: np.ndarray) -> None:
+def _dy_sums(
+    x: np.ndarray,
+    grad_out: np.ndarray,
+    mean: np.ndarray,
+    sum_dy: np.ndarray,
+    sum_dy_xmu: np.ndarray,
+) -> None:
     """sum_dy = sum(dy), sum_dy_xmu = sum(dy * (x - mean)) per channel, in float64."""
     dy = grad_out.astype(np.float64)
     sum_dy[...] = dy.sum(axis=AXES)
     sum_dy_xmu[...] = (dy * (x - _per_channel(mean))).sum(axis=AXES)
 
 
-def batch_norm_backward_train(x: np.ndarray, grad_out: np.ndarray, mean: np.ndarray,
-                              invstd: np.ndarray, weight: np.ndarray, grad_x: np.ndarray,
-                              sum_dy: np.ndarray, sum_dy_xmu: np.ndarray, need_grad_x: bool,
-                              num_threads: int = 1) -> None:
+def batch_norm_backward_train(
+    x: np.ndarray,
+    grad_out: np.ndarray,
+    mean: np.ndarray,
+    invstd: np.ndarray,
+    weight: np.ndarray,
+    grad_x: np.ndarray,
+    sum_dy: np.ndarray,
+    sum_dy_xmu: np.ndarray,
+    need_grad_x: bool,
+    num_threads: int = 1,
+) -> None:
     """grad_x = weight * invstd * (dy - sum(dy) / M - x_hat * sum(dy * x_hat) / M)."""
     _dy_sums(x, grad_out, mean, sum_dy, sum_dy_xmu)
     count = x.shape[0] * x.shape[2]
@@ -79,10 +106,19 @@ def batch_norm_backward_train(x: np.ndarray, grad_out: np.ndarray, mean: np.ndar
     grad_x[...] = grad * _per_channel(weight * invstd)
 
 
-def batch_norm_backward_eval(x: np.ndarray, grad_out: np.ndarray, mean: np.ndarray,
-                             invstd: np.ndarray, weight: np.ndarray, grad_x: np.ndarray,
-                             sum_dy: np.ndarray, sum_dy_xmu: np.ndarray, need_grad_x: bool,
-                             need_sums: bool, num_threads: int = 1) -> None:
+def batch_norm_backward_eval(
+    x: np.ndarray,
+    grad_out: np.ndarray,
+    mean: np.ndarray,
+    invstd: np.ndarray,
+    weight: np.ndarray,
+    grad_x: np.ndarray,
+    sum_dy: np.ndarray,
+    sum_dy_xmu: np.ndarray,
+    need_grad_x: bool,
+    need_sums: bool,
+    num_threads: int = 1,
+) -> None:
     """grad_x = dy * weight * invstd (the running statistics are constants); sums as in train."""
     if need_sums:
         _dy_sums(x, grad_out, mean, sum_dy, sum_dy_xmu)
