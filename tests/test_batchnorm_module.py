@@ -208,3 +208,17 @@ def test_reset_running_stats():
     np.testing.assert_array_equal(bn.running_mean.data, 0)
     np.testing.assert_array_equal(bn.running_var.data, 1)
     assert int(bn.num_batches_tracked.data) == 0
+
+
+def test_double_and_float_convert_parameters_and_running_statistics(backend):
+    bn = BatchNorm2d(2).double()
+    assert bn.weight.dtype == np.float64 and bn.running_var.dtype == np.float64
+    assert bn.num_batches_tracked.dtype == np.int64  # integer buffers stay
+    x = np.random.default_rng(2).standard_normal((3, 2, 4, 4))
+    y = bn(Tensor(x, dtype=np.float64))
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(bn.running_mean.data, 0.1 * x.mean(axis=(0, 2, 3)), rtol=1e-12)
+    bn.float()
+    assert bn(Tensor(x, dtype=np.float32)).dtype == np.float32
+    with pytest.raises(TypeError, match="batch_norm: inputs must share one dtype"):
+        bn(Tensor(x, dtype=np.float64))
