@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._random import generator
-from ..autograd import Context, Function
+from ..autograd import Context, Function, is_tensor
 
 __all__ = ["dropout", "dropout2d"]
 
@@ -26,23 +26,27 @@ def _check_p(op: str, p: Any) -> float:
 
 class Dropout(Function):
     """y = x * mask / (1 - p), mask ~ Bernoulli(1 - p) per element; dL/dx = dL/dy * mask / (1-p).
-    ctx.params: p and kept (the fraction of the mask that was kept)."""
+    ctx.params: p, training and kept (the fraction of the mask that was kept). training=False is
+    the identity (no mask drawn), for inputs that are not Tensors yet."""
 
     name = "dropout"
     inputs = ("x",)
 
     @classmethod
-    def check(cls, x, p=0.5):
+    def check(cls, x, p=0.5, training=True):
         if x.dtype.kind != "f":
             raise TypeError(f"{cls.name}: x must be a float tensor, got dtype {x.dtype}")
-        return {"p": _check_p(cls.name, p)}
+        return {"p": _check_p(cls.name, p), "training": bool(training)}
 
     @staticmethod
     def mask_shape(x: np.ndarray) -> tuple[int, ...]:
         return x.shape
 
     @classmethod
-    def forward(cls, ctx: Context, x, p):
+    def forward(cls, ctx: Context, x, p, training):
+        if not training:
+            ctx.params["kept"] = 1.0
+            return x
         shape = cls.mask_shape(x)
         keep = generator().random(shape) >= p  # P(keep) = 1 - p; p = 1 keeps nothing
         scale = np.zeros((), x.dtype) if p == 1 else np.asarray(1 / (1 - p), dtype=x.dtype)
@@ -53,6 +57,8 @@ class Dropout(Function):
 
     @staticmethod
     def backward(ctx: Context, grad_out):
+        if not ctx.params["training"]:
+            return grad_out
         (mask,) = ctx.saved_tensors
         return grad_out * mask
 
@@ -64,12 +70,12 @@ class Dropout2d(Dropout):
     name = "dropout2d"
 
     @classmethod
-    def check(cls, x, p=0.5):
+    def check(cls, x, p=0.5, training=True):
         if x.ndim not in (3, 4):
             raise ValueError(
                 f"dropout2d: x must be 4-D (N, C, H, W) or 3-D (N, C, L), got shape {x.shape}"
             )
-        return super().check(x, p)
+        return super().check(x, p, training)
 
     @staticmethod
     def mask_shape(x: np.ndarray) -> tuple[int, ...]:
@@ -80,9 +86,11 @@ def _dropout(fn: type[Function], x: Any, p: Any, training: Any, op: str):
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"{op}: training must be a bool, got {training!r}")
     _check_p(op, p)
-    if not training:
-        return x  # the identity, as PyTorch's F.dropout outside training
-    return fn.apply(x, p=p)
+    if not training and is_tensor(x):
+        if x.dtype.kind != "f":
+            raise TypeError(f"{op}: x must be a float tensor, got dtype {x.dtype}")
+        return x  # the input itself, as PyTorch's F.dropout outside training
+    return fn.apply(x, p=p, training=bool(training))
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False):
