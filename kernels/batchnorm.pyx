@@ -6,8 +6,8 @@
 # are off here.
 # Accuracy: the variance comes from sums of (x - shift), shift = the channel's first value (a
 # shifted-data scheme): one pass, and no cancellation unless the mean lies many deviations from that
-# value. Sums are float64: for L >= LANES they are kept in LANES lanes of x's dtype for at most
-# CHUNK values, then added into float64 lanes (one add per CHUNK / LANES values in x's dtype).
+# value. Sums are float64: in the channel order they are kept in LANES lanes of x's dtype for at
+# most CHUNK values, then added into float64 lanes (one float64 add per CHUNK / LANES values).
 # Two loop orders:
 # - L > 1 (images, sequences): prange over channels, each channel's pass over N * L values followed
 #   at once by its second pass, while the channel is still in cache.
@@ -282,8 +282,9 @@ cdef inline Py_ssize_t _block(Py_ssize_t channels, int num_threads) noexcept nog
     # channels per block in the row order: one share per thread, in whole 64-byte lines of float32
     # (no two threads write one line of y). Smaller blocks measured slower: rows of 4 KiB walked
     # half a row at a time ran at a fifth of the speed.
-    cdef Py_ssize_t share = (channels + num_threads - 1) // num_threads
-    return (share + 15) // 16 * 16
+    cdef Py_ssize_t threads = num_threads if num_threads > 1 else 1
+    cdef Py_ssize_t share = (channels + threads - 1) // threads
+    return (share + 15) // 16 * 16 if share > 0 else 16  # never 0: _blocks divides by it
 
 
 cdef inline Py_ssize_t _blocks(Py_ssize_t channels, Py_ssize_t block) noexcept nogil:

@@ -157,6 +157,18 @@ def test_empty_batch_changes_nothing(backend):
     np.testing.assert_array_equal(rv, 3.0)
 
 
+@pytest.mark.parametrize("shape", [(4, 0), (3, 0, 5), (0, 2), (2, 3, 0)])
+def test_empty_shapes(backend, shape):
+    x = Tensor(np.zeros(shape), requires_grad=True, dtype=np.float32)
+    c = shape[1]
+    rm, rv = np.zeros(c, np.float32), np.ones(c, np.float32)
+    for training in (True, False):
+        y = batch_norm(x, rm, rv, training=training)
+        assert y.shape == shape
+        y.sum().backward()
+        assert x.grad.shape == shape
+
+
 def test_non_contiguous_input(backend, rng):
     base = rng.standard_normal((5, 4, 3, 2))
     x = Tensor(base.transpose(0, 3, 2, 1), dtype=np.float64)  # (5, 2, 3, 4), not contiguous
