@@ -25,7 +25,7 @@ PORTABLE = os.environ.get("TINYGRAD_CONV_PORTABLE", "") not in ("", "0")
 
 
 def _compiles(flags: list[str], source: str = "int main(void){return 0;}\n") -> bool:
-    """True when the C compiler builds a small program with these flags (and no warning about them)."""
+    """True when the C compiler builds a small program with these flags, warning-free."""
     cc = os.environ.get("CC", "cc")
     if sys.platform == "win32" or shutil.which(cc.split()[0]) is None:
         return False
@@ -38,7 +38,7 @@ def _compiles(flags: list[str], source: str = "int main(void){return 0;}\n") -> 
 
 
 def native_flags() -> list[str]:
-    """Flags that compile for this machine's CPU; [] for a portable build or an unwilling compiler."""
+    """Flags that compile for this machine's CPU; [] for a portable build or a refusing compiler."""
     if PORTABLE or DEBUG:
         return []
     flags = ["-march=native"]

@@ -13,8 +13,8 @@ import types
 import warnings
 
 # One module per kernel family: kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
-KERNEL_MODULES = ("relu", "conv2d", "pool", "cross_entropy", "batchnorm", "leaky_relu",
-                  "gelu")
+KERNEL_MODULES = ("relu", "conv2d", "conv_direct", "pool", "cross_entropy", "batchnorm",
+                  "leaky_relu", "gelu")
 BACKENDS = ("cython", "numpy")
 ENV_VAR = "TINYGRAD_CONV_BACKEND"
 BUILD_HINT = (

@@ -1,4 +1,5 @@
-"""conv2d (cross-correlation, NCHW, PyTorch's semantics): im2col kernel + BLAS matrix products."""
+"""conv2d (cross-correlation, NCHW, PyTorch's semantics): im2col kernel + BLAS matrix products, or
+the direct kernels (conv_algorithm.py says which runs when)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import kernels
+from .._backend import kernels, num_threads
 from .._checks import INT_LIMIT, as_int, as_pair, check_float, check_ndim, check_same_dtype
 from ..autograd import Context, Function
+from .conv_algorithm import choose
 
 __all__ = ["conv2d"]
 
@@ -150,6 +152,14 @@ class Conv2d(Function):
     def forward(ctx: Context, x, weight, bias=None, *, geometry: ConvGeometry, **params):
         g = geometry
         x, weight = np.ascontiguousarray(x), np.ascontiguousarray(weight)  # what the kernels trust
+        ctx.algorithm = choose(g, x.dtype)
+        if ctx.algorithm == "direct":
+            out = np.empty((g.n, g.c_out, g.oh, g.ow), dtype=x.dtype)
+            kernels().direct_conv2d(x, weight, out, g.top, g.left, num_threads(out.size))
+            if bias is not None:
+                out += bias.reshape(-1, 1, 1)
+            ctx.save_for_backward(x, weight)  # no columns: backward recomputes what it needs
+            return out
         cols = np.empty(g.cols_shape, dtype=x.dtype)
         kernels().im2col(x, cols, g.sh, g.sw, g.top, g.left, g.dh, g.dw, KERNEL_THREADS)
         # Per image and group: out (C_out/G, oH*oW) = weight (C_out/G, C_in/G*kH*kW) @ cols
@@ -163,9 +173,11 @@ class Conv2d(Function):
     @staticmethod
     def backward(ctx: Context, grad_out):
         g: ConvGeometry = ctx.params["geometry"]
-        cols, w_mat = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad[:2]
         need_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
+        if ctx.algorithm == "direct":
+            return _direct_backward(ctx, g, grad_out, need_x, need_w, need_b)
+        cols, w_mat = ctx.saved_tensors
         grad_out = np.ascontiguousarray(grad_out, dtype=cols.dtype)
         grad_y = grad_out.reshape(g.n, g.groups, -1, g.oh * g.ow)  # (N, G, C_out/G, L)
         grad_x = grad_weight = grad_bias = None
@@ -192,6 +204,27 @@ class Conv2d(Function):
                 )
         grads = (grad_x, grad_weight, grad_bias)
         return grads[: len(ctx.parents)]
+
+
+def _direct_backward(ctx: Context, g: ConvGeometry, grad_out, need_x, need_w, need_b):
+    """The gradients with the direct kernels (stride 1, no dilation, one group)."""
+    x, weight = ctx.saved_tensors
+    grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
+    threads = num_threads(x.size + grad_out.size)
+    grad_x = grad_weight = grad_bias = None
+    if need_b:
+        grad_bias = grad_out.sum(axis=(0, 2, 3))
+    if need_w:  # dL/dW[o, c, a, b] = sum over n, y, x of dL/dy[n, o, y, x] * x_pad[n, c, y+a, x+b]
+        grad_weight = np.empty(weight.shape, dtype=x.dtype)
+        kernels().direct_conv2d_weight_grad(x, grad_out, grad_weight, g.top, g.left, threads)
+    if need_x:  # dL/dx: dL/dy convolved with the flipped filter, its channel axes swapped
+        flipped = np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        grad_x = np.empty(x.shape, dtype=x.dtype)
+        kernels().direct_conv2d(
+            grad_out, flipped, grad_x, g.kh - 1 - g.top, g.kw - 1 - g.left, threads
+        )
+    grads = (grad_x, grad_weight, grad_bias)
+    return grads[: len(ctx.parents)]
 
 
 def conv2d(
