@@ -17,6 +17,7 @@ from oracle import DTYPES, check_vs_torch  # noqa: E402
 
 TARGETS = np.array([2, 0, 4, 1, 3, 2])
 WEIGHT = np.array([0.5, 2.0, 1.0, 0.25, 3.0])
+TARGETS_2D = np.array([[[0, 2], [1, -100]], [[2, 2], [0, 1]]])  # (N, d1, d2) for (2, 3, 2, 2)
 
 
 def seeded(fn):
@@ -63,6 +64,18 @@ GRADCHECK_CASES = [
         "cross_entropy_ignore_index",
         lambda x: tc.cross_entropy(x, [1, 3, 3, 0], ignore_index=3),
         [(4, 5)],
+        "normal",
+    ),
+    (
+        "cross_entropy_kdim",
+        lambda x: tc.cross_entropy(x, TARGETS_2D, "mean", 0.1, weight=WEIGHT[:3]),
+        [(2, 3, 2, 2)],
+        "normal",
+    ),
+    (
+        "nll_loss_kdim",
+        lambda x: tc.nll_loss(x, TARGETS_2D, reduction="none"),
+        [(2, 3, 2, 2)],
         "normal",
     ),
     ("mse_loss", tc.mse_loss, [(3, 4), (3, 4)], "normal"),
@@ -165,6 +178,34 @@ TORCH_CASES = [
                 label_smoothing=0.1,
             ),
             [(6, 5)],
+            "normal",
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    *[
+        (
+            f"cross_entropy_kdim_{r}",
+            lambda x, r=r: tc.cross_entropy(x, TARGETS_2D, r, 0.2, weight=WEIGHT[:3]),
+            lambda x, r=r: TF.cross_entropy(
+                x,
+                torch.tensor(TARGETS_2D),
+                torch.tensor(WEIGHT[:3], dtype=x.dtype),
+                reduction=r,
+                label_smoothing=0.2,
+            ),
+            [(2, 3, 2, 2)],
+            "normal",
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    *[
+        (
+            f"nll_loss_kdim_{r}",
+            lambda x, r=r: tc.nll_loss(x, TARGETS_2D, WEIGHT[:3], reduction=r),
+            lambda x, r=r: TF.nll_loss(
+                x, torch.tensor(TARGETS_2D), torch.tensor(WEIGHT[:3], dtype=x.dtype), reduction=r
+            ),
+            [(2, 3, 2, 2)],
             "normal",
         )
         for r in ("mean", "sum", "none")

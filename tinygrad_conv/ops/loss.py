@@ -14,6 +14,7 @@ import numpy as np
 from .._backend import kernels, num_threads
 from .._checks import check_float, check_ndim, is_int
 from ..autograd import Context, Function, is_tensor, make_tensor
+from . import movement
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -219,15 +220,19 @@ def cross_entropy(
 ):
     """loss_i = (1 - eps) * w_t * -log_softmax(x_i)[t] + eps / C * sum_j w_j * -log_softmax(x_i)[j]
     (0 where t = ignore_index), then the sum, none, or the weighted mean sum_i loss_i / sum_i w_t.
+    x (N, C, d1, ...) with target (N, d1, ...) is read as N * d1 * ... rows, as PyTorch does.
     (nn.functional.cross_entropy takes PyTorch's argument order.)"""
-    return CrossEntropy.apply(
+    target = _as_target(target)
+    x, target, unflatten = _rows("cross_entropy", x, target, reduction)
+    loss = CrossEntropy.apply(
         x,
-        _as_target(target),
+        target,
         reduction=reduction,
         label_smoothing=label_smoothing,
         weight=weight,
         ignore_index=ignore_index,
     )
+    return unflatten(loss)
 
 
 def nll_loss(
@@ -243,13 +248,30 @@ def nll_loss(
     mean divides by sum_i w[t_i]. PyTorch's signature (size_average and reduce are its legacy
     spellings of reduction)."""
     reduction = legacy_reduction("nll_loss", size_average, reduce, reduction)
-    return NLLLoss.apply(
-        x,
-        _as_target(target, "nll_loss"),
-        weight=weight,
-        ignore_index=ignore_index,
-        reduction=reduction,
-    )
+    x, target, unflatten = _rows("nll_loss", x, _as_target(target, "nll_loss"), reduction)
+    loss = NLLLoss.apply(x, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+    return unflatten(loss)
+
+
+def _rows(op: str, x: Any, target: Any, reduction: Any):
+    """(N, C, d1, ...) inputs and (N, d1, ...) targets as (N * d1 * ..., C) rows and their
+    targets (a permute and a reshape in the graph); the function that gives reduction="none"
+    results back their (N, d1, ...) shape. 2-D inputs pass through."""
+    shape = tuple(np.shape(x.data if is_tensor(x) else x))
+    if len(shape) <= 2:
+        return x, target, lambda loss: loss
+    want = shape[:1] + shape[2:]
+    if target.shape != want:
+        raise ValueError(
+            f"{op}: x must be 2-D (N, C), or (N, C, d1, ...) with a target of shape (N, d1, ...) "
+            f"= {want}; got x of shape {shape} and target of shape {target.shape}"
+        )
+    dims = (0, *range(2, len(shape)), 1)
+    rows = movement.reshape(movement.permute(x, *dims), -1, shape[1])
+    flat = make_tensor(target.data.reshape(-1))
+    if reduction != "none":
+        return rows, flat, lambda loss: loss
+    return rows, flat, lambda loss: movement.reshape(loss, *want)
 
 
 def legacy_reduction(op: str, size_average: Any, reduce: Any, reduction: str) -> str:
