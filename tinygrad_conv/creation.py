@@ -28,6 +28,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
                 array = array.astype(np.float32)
             elif array.dtype.kind in "iu":
                 array = array.astype(np.int64)
+        if array.dtype.kind not in "fiub":
+            raise TypeError(f"tensor: data must be numbers or bools, got dtype {array.dtype}")
         dtype = array.dtype
         data = array
     return Tensor(data, requires_grad=requires_grad, dtype=as_dtype("tensor", dtype))

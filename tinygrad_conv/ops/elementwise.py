@@ -64,9 +64,9 @@ class Sub(BroadcastingBinary):
     @staticmethod
     def check(a, b):
         _check_broadcast("sub", a, b)
-        if a.dtype.kind == "b" and b.dtype.kind == "b":
-            raise TypeError("sub: subtraction of two bool tensors is not supported (PyTorch's "
-                            "rule); convert with .long() first")
+        if a.dtype.kind == "b" or b.dtype.kind == "b":
+            raise TypeError("sub: subtraction with a bool tensor is not supported (PyTorch's "
+                            "rule); convert it with .long() or .float() first")
 
     @staticmethod
     def forward(ctx: Context, a, b):

@@ -138,9 +138,11 @@ class MaxDim(Function):
         flat = x.reshape(1) if x.ndim == 0 else x
         dim = axis[0] if axis else 0
         index = np.expand_dims(cls.arg(flat, axis=dim), dim)
-        ctx.index = index
+        ctx.save_for_backward(index)  # released with the graph (autograd.Context)
         values = np.take_along_axis(flat, index, axis=dim)
-        return values.reshape(x.shape) if x.ndim == 0 or keepdims else values.squeeze(dim)
+        if x.ndim == 0:
+            return values.reshape(())
+        return values if keepdims else values.squeeze(dim)
 
     @staticmethod
     def backward(ctx: Context, grad_out):
@@ -148,8 +150,9 @@ class MaxDim(Function):
         axis = ctx.params["axis"]
         dim = axis[0] if axis else 0
         grad = np.zeros(shape if shape else (1,), dtype=dtype)
-        g = grad_out.reshape(ctx.index.shape)
-        np.put_along_axis(grad, ctx.index, g, axis=dim)
+        (index,) = ctx.saved_tensors
+        g = grad_out.reshape(index.shape)
+        np.put_along_axis(grad, index, g, axis=dim)
         return (grad.reshape(shape),)
 
 
@@ -168,8 +171,9 @@ def _extreme(op: str, x, dim, keepdim, axis, keepdims, elementwise, whole, by_di
         one_of(op, "dim", dim, "axis", axis)
         if is_int(dim):
             values = by_dim.apply(x, axis=dim, keepdims=keep)
-            ctx = values._ctx  # None under no_grad: then the indices are found again
-            index = ctx.index if ctx is not None else _arg_of(op, x, dim)
+            saved = values._ctx.saved_tensors if values._ctx is not None else ()
+            # Under no_grad, or for a constant, nothing was saved: then the indices are found again.
+            index = saved[0] if saved else _arg_of(op, x, dim)
             return result(values, make_tensor(index.reshape(values.shape).astype(np.int64)))
         axis = dim  # a tuple of dims: NumPy's amax meaning
     return whole.apply(x, axis=axis, keepdims=keep)

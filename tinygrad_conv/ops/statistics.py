@@ -46,8 +46,9 @@ class Var(Function):
         axis, keepdims = ctx.params["axis"], ctx.params["keepdims"]
         grad = _expand(grad_out, centred.shape, axis, keepdims)
         with np.errstate(invalid="ignore", divide="ignore"):
-            if cls.name == "std":  # d sqrt(v) = dv / (2 sqrt(v))
-                grad = grad / (2 * _expand(out, centred.shape, axis, keepdims))
+            if cls.name == "std":  # d sqrt(v) = dv / (2 sqrt(v)), taken as 0 where std is 0
+                std = _expand(out, centred.shape, axis, keepdims)  # (PyTorch's masked_fill)
+                grad = np.where(std == 0, 0, grad / (2 * std))
             grad = grad * (2 * centred / ctx.divisor)
         return (grad.astype(centred.dtype, copy=False),)
 
