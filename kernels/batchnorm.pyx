@@ -1,9 +1,8 @@
 # Batch normalisation over the channels of (N, C, L) arrays, forward and backward, train and eval.
-# Layout: x, y, grad_out, grad_x C-contiguous (N, C, L), one float dtype; L = H * W for images, 1 for
-# (N, C); weight and bias (C,) in x's dtype (ones and zeros when the layer has no affine part); the
-# per-channel statistics mean, var, invstd, sum_dy, sum_dy_xmu (C,) float64 whatever x's dtype.
-# tinygrad_conv/ops/normalization.py (check) validated the shapes, dtypes and eps, so bounds checks
-# are off here.
+# Layout: x, y, grad_out, grad_x C-contiguous (N, C, L), one float dtype, L = H * W for images, 1
+# for (N, C); weight, bias (C,) in x's dtype (ones and zeros without an affine part); the statistics
+# mean, var, invstd, sum_dy, sum_dy_xmu (C,) float64 whatever x's dtype. ops/normalization.py
+# (check) validated the shapes, dtypes and eps, so bounds checks are off here.
 # Accuracy: the variance comes from sums of (x - shift), shift = the channel's first value (a
 # shifted-data scheme): one pass, and no cancellation unless the mean lies many deviations from that
 # value. Sums are float64: in the channel order they are kept in LANES lanes of x's dtype for at
@@ -14,8 +13,7 @@
 # - L = 1 ((N, C)): a channel's values lie C apart, one per cache line (or page), so each thread
 #   takes a block of channels and walks the rows in memory order, vectorised over the channels,
 #   accumulating straight into the float64 outputs.
-# Either way one thread owns each channel and sums it in one fixed order: 1 or 2 threads give
-# identical results.
+# Either way one thread owns each channel, summed in one fixed order: 1 or 2 threads agree exactly.
 # Readable twin: tinygrad_conv/reference/batchnorm.py.
 from cython cimport floating
 from cython.parallel cimport prange
@@ -76,8 +74,8 @@ def batch_norm_backward_train(const floating[:, :, ::1] x,         # IN: the for
                               double[::1] sum_dy,                  # OUT: sum(grad_out) = grad_bias
                               double[::1] sum_dy_xmu,              # OUT: sum(grad_out * (x - mean))
                               bint need_grad_x, int num_threads=1):
-    """grad_x = weight * invstd * (dy - sum(dy) / M - (x - mean) * invstd^2 * sum(dy (x - mean)) / M);
-    grad_weight = sum_dy_xmu * invstd and grad_bias = sum_dy are left to the caller."""
+    """grad_x = weight * invstd * (dy - sum(dy) / M - x_hat * sum(dy * x_hat) / M), x_hat =
+    (x - mean) * invstd; grad_weight = sum_dy_xmu * invstd, grad_bias = sum_dy (the caller's)."""
     cdef Py_ssize_t c, b, block = _block(x.shape[1], num_threads)
     if x.shape[2] == 1:
         for b in prange(_blocks(x.shape[1], block), nogil=True, schedule="static",
@@ -122,10 +120,9 @@ def batch_norm_backward_eval(const floating[:, :, ::1] x,         # IN: the forw
 
 cdef inline void _shifted_sums(const floating* a, Py_ssize_t count, floating shift,
                                double* total, double* total_sq) noexcept nogil:
-    # total[k] += sum(a - shift), total_sq[k] += sum((a - shift)^2) over LANES lanes k. The lanes
-    # are independent adds that GCC packs into vector registers (several, so that no add waits on
-    # the one before); each float lane holds at most CHUNK / LANES terms before it joins the
-    # float64 lanes, which the caller adds up once per channel.
+    # total[k] += sum(a - shift), total_sq[k] += sum((a - shift)^2) over lanes k: independent adds
+    # in several vector registers (no add waits on the one before); a float lane takes CHUNK / LANES
+    # terms, then joins the float64 lanes, which the caller adds up once per channel.
     cdef floating lane[LANES]
     cdef floating lane_sq[LANES]
     cdef floating d
@@ -279,9 +276,8 @@ cdef inline void _backward_train_channel(const floating[:, :, ::1] x,
 
 
 cdef inline Py_ssize_t _block(Py_ssize_t channels, int num_threads) noexcept nogil:
-    # channels per block in the row order: one share per thread, in whole 64-byte lines of float32
-    # (no two threads write one line of y). Smaller blocks measured slower: rows of 4 KiB walked
-    # half a row at a time ran at a fifth of the speed.
+    # one share of channels per thread, in whole 64-byte lines (no two threads write one line of
+    # y); smaller blocks measured slower (4 KiB rows walked half at a time: a fifth of the speed)
     cdef Py_ssize_t threads = num_threads if num_threads > 1 else 1
     cdef Py_ssize_t share = (channels + threads - 1) // threads
     return (share + 15) // 16 * 16 if share > 0 else 16  # never 0: _blocks divides by it
@@ -289,6 +285,10 @@ cdef inline Py_ssize_t _block(Py_ssize_t channels, int num_threads) noexcept nog
 
 cdef inline Py_ssize_t _blocks(Py_ssize_t channels, Py_ssize_t block) noexcept nogil:
     return (channels + block - 1) // block
+
+
+cdef inline Py_ssize_t _end(Py_ssize_t c0, Py_ssize_t block, Py_ssize_t channels) noexcept nogil:
+    return c0 + block if c0 + block < channels else channels
 
 
 cdef inline void _rows_forward_train(const floating[:, :, ::1] x, const floating[::1] weight,
@@ -301,7 +301,14 @@ cdef inline void _rows_forward_train(const floating[:, :, ::1] x, const floating
     cdef double* s = &mean[0]
     cdef double* q = &var[0]
     cdef const floating* row
-    cdef const floating* first = &x[0, 0, 0]
+    cdef const floating* first
+    if n == 0:
+        for c in range(c0, c1):
+            mean[c] = 0
+            var[c] = 0
+            invstd[c] = 1 / sqrt(eps)
+        return
+    first = &x[0, 0, 0]
     for c in range(c0, c1):
         s[c] = 0
         q[c] = 0
@@ -312,24 +319,20 @@ cdef inline void _rows_forward_train(const floating[:, :, ::1] x, const floating
             s[c] = s[c] + d
             q[c] = q[c] + d * d
     for c in range(c0, c1):
-        m = s[c] / n if n > 0 else 0
-        v = q[c] / n - m * m if n > 0 else 0
-        var[c] = v if v > 0 else 0
-        mean[c] = m + first[c] if n > 0 else 0
+        m = s[c] / n
+        v = q[c] / n - m * m
+        var[c] = 0 if v < 0 else v  # as in _forward_train_channel (NaN stays NaN)
+        mean[c] = m + first[c]
         invstd[c] = 1 / sqrt(var[c] + eps)
     _rows_affine(x, y, mean, invstd, weight, bias, c0, block)
-
-
-cdef inline Py_ssize_t _end(Py_ssize_t c0, Py_ssize_t block, Py_ssize_t channels) noexcept nogil:
-    return c0 + block if c0 + block < channels else channels
 
 
 cdef inline void _rows_affine(const floating[:, :, ::1] x, floating[:, :, ::1] y,
                               const double[::1] mean, const double[::1] invstd,
                               const floating[::1] weight, const floating[::1] bias,
                               Py_ssize_t c0, Py_ssize_t block) noexcept nogil:
-    # L = 1: y = (x - mean) * (invstd * weight) + bias, as _affine_channel. Row pointers: the
-    # memoryview's channel stride is not known to be 1 at compile time, and GCC would not vectorise.
+    # L = 1: y = (x - mean) * (invstd * weight) + bias. Row pointers: GCC vectorises no loop over a
+    # memoryview's middle axis (its stride is unknown at compile time).
     cdef Py_ssize_t i, c, c1 = _end(c0, block, x.shape[1])
     cdef const floating* src
     cdef floating* dst
@@ -355,9 +358,8 @@ cdef inline void _rows_scale(const floating[:, :, ::1] grad_out, floating[:, :, 
 
 
 cdef inline void _rows_dy_sums(const floating[:, :, ::1] x, const floating[:, :, ::1] grad_out,
-                               const double[::1] mean, double[::1] sum_dy,
-                               double[::1] sum_dy_xmu, Py_ssize_t c0,
-                               Py_ssize_t block) noexcept nogil:
+                               const double[::1] mean, double[::1] sum_dy, double[::1] sum_dy_xmu,
+                               Py_ssize_t c0, Py_ssize_t block) noexcept nogil:
     # L = 1: sum_dy = sum(dy), sum_dy_xmu = sum(dy * (x - mean)), in float64
     cdef Py_ssize_t i, c, c1 = _end(c0, block, x.shape[1])
     cdef double* s = &sum_dy[0]

@@ -179,6 +179,16 @@ def test_non_contiguous_input(backend, rng):
     np.testing.assert_allclose(y.data, expected, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 40)])  # the row order and the channel order
+def test_nan_stays_in_its_channel(backend, rng, shape):
+    data = rng.standard_normal(shape)
+    data[1, 1] = np.nan
+    rm, rv = np.zeros(3), np.ones(3)
+    y = batch_norm(Tensor(data, dtype=np.float64), rm, rv, training=True)
+    assert np.isnan(y.data[:, 1]).all() and np.isnan(rv[1]) and np.isnan(rm[1])
+    assert np.isfinite(y.data[:, [0, 2]]).all() and np.isfinite(rv[[0, 2]]).all()
+
+
 def test_read_only_input(backend, rng):
     data = rng.standard_normal((6, 3, 4)).astype(np.float32)
     data.flags.writeable = False
