@@ -12,7 +12,7 @@ from .. import autograd
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def as_array(name: str, value: Any) -> np.ndarray:
+def as_array(name: str, value: Any, op: str = "load_state_dict") -> np.ndarray:
     """A state-dict value (Tensor, torch tensor, array, nested list) as a NumPy array."""
     if autograd.is_tensor(value):
         return value.data
@@ -21,11 +21,9 @@ def as_array(name: str, value: Any) -> np.ndarray:
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as err:
-        raise TypeError(
-            f"load_state_dict: {name!r} must be array-like, got {type(value).__name__}"
-        ) from err
+        raise TypeError(f"{op}: {name!r} must be array-like, got {type(value).__name__}") from err
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"load_state_dict: {name!r} must hold numbers, got dtype {array.dtype}")
+        raise TypeError(f"{op}: {name!r} must hold numbers, got dtype {array.dtype}")
     return array
 
 

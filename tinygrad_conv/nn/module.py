@@ -44,10 +44,7 @@ def _buffer_tensor(name: str, value: Any) -> Tensor | None:
     """A buffer's Tensor: a Tensor as is, an array (any real dtype, kept) copied into one."""
     if value is None or isinstance(value, Tensor):
         return value
-    array = np.array(as_array(name, value), copy=True)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"register_buffer: {name!r} must hold numbers, got dtype {array.dtype}")
-    return autograd.make_tensor(array)
+    return autograd.make_tensor(np.array(as_array(name, value, "register_buffer"), copy=True))
 
 
 class Module:
