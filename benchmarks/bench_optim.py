@@ -62,14 +62,14 @@ def main() -> None:
               f"ours / foreach")
         for name, kwargs in CONFIGS:
             ours = [nn.Parameter(s.copy()) for s in starts]
-            for p, g in zip(ours, grads):
+            for p, g in zip(ours, grads, strict=True):
                 p.grad = g
             opt = getattr(optim, name)(ours, **kwargs)
             t_ours = median_step(opt.step, repeats)
             row = [t_ours]
             for foreach in (False, True):
                 theirs = [torch.tensor(s, requires_grad=True) for s in starts]
-                for p, g in zip(theirs, grads):
+                for p, g in zip(theirs, grads, strict=True):
                     p.grad = torch.from_numpy(g)
                 ref = getattr(torch.optim, name)(theirs, foreach=foreach, **kwargs)
                 with torch.no_grad():

@@ -1,3 +1,4 @@
+# ruff: noqa: UP008, UP032 - the PyTorch example's own code, kept as it is written there
 """PyTorch's canonical MNIST example (pytorch/examples, mnist/main.py) running on this library.
 
 Net, train() and test() are PyTorch's code as it stands there: Conv2d, Dropout, max_pool2d,

@@ -84,7 +84,7 @@ def test_resume_in_float64_through_the_training_api(tmp_path):
     opt3.load_state_dict(saved["optimizer"])
     sched3.load_state_dict(saved["scheduler"])
     fit(model3, opt3, data, 4, 16, scheduler=sched3, start_epoch=3)
-    for (name, p), (_, q) in zip(model.named_parameters(), model3.named_parameters()):
+    for (name, p), (_, q) in zip(model.named_parameters(), model3.named_parameters(), strict=True):
         assert p.dtype == np.float64
         np.testing.assert_array_equal(p.data, q.data, err_msg=name)
 
@@ -105,7 +105,8 @@ def test_outputs_include_the_health_figure_and_its_records(capsys, mnist_dir):
 
 
 @pytest.mark.parametrize("text, name", [(s, s) for s in SCHEDULES] + [
-    ("cosine", "CosineAnnealingLR"), ("onecyclelr", "OneCycleLR"), ("plateau", "ReduceLROnPlateau")])
+    ("cosine", "CosineAnnealingLR"), ("onecyclelr", "OneCycleLR"),
+    ("plateau", "ReduceLROnPlateau")])
 def test_schedule_names(text, name):
     assert cli.build_parser().parse_args(["train", "--schedule", text]).schedule == name
 

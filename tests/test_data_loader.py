@@ -120,11 +120,13 @@ def test_load_mnist_5k_split_and_form():
     assert x_train.shape == (4000, 1, 28, 28) and x_test.shape == (1000, 1, 28, 28)
     assert x_train.dtype == np.float32 and y_train.dtype == np.int64
     assert 0.0 == x_train.min() and x_train.max() == 1.0
-    assert np.bincount(y_train).tolist() == [400] * 10 and np.bincount(y_test).tolist() == [100] * 10
+    assert np.bincount(y_train).tolist() == [400] * 10
+    assert np.bincount(y_test).tolist() == [100] * 10
     for labels in (y_train, y_test):  # mixed: no long runs of one digit
         assert np.mean(labels[1:] == labels[:-1]) < 0.2
     again = data.load_mnist_5k()
-    assert all(np.array_equal(a, b) for a, b in zip(again, (x_train, y_train, x_test, y_test)))
+    first = (x_train, y_train, x_test, y_test)
+    assert all(np.array_equal(a, b) for a, b in zip(again, first, strict=True))
     # Train and test are disjoint images.
     train_keys = {row.tobytes() for row in x_train.reshape(4000, -1)}
     assert sum(row.tobytes() in train_keys for row in x_test.reshape(1000, -1)) < 5

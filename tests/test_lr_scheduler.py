@@ -27,7 +27,7 @@ SCHEDULERS = [
 STEPS = 30
 # Several tests step a scheduler alone, without optimizer steps; the warning that brings is tested
 # once, below.
-pytestmark = pytest.mark.filterwarnings("ignore:Detected call of lr_scheduler.step")
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of .?lr_scheduler.step")
 
 
 def make(lib, optimizer_name, params, **kwargs):

@@ -47,7 +47,7 @@ def test_five_steps_match_torch(torch, name, kwargs, dtype):
 def test_sgd_momentum_by_hand():
     p = nn.Parameter(np.array([1.0, 2.0]))
     opt = optim.SGD([p], lr=0.5, momentum=0.5, weight_decay=0.1)
-    p.grad = np.array([1.0, -1.0], dtype=np.float32)
+    p.grad = np.array([1.0, -1.0])  # the parameter's dtype (float64)
     opt.step()  # g = grad + 0.1 p = [1.1, -0.8]; buf = g; p -= 0.5 g
     np.testing.assert_allclose(p.data, [0.45, 2.4], rtol=1e-6)
     # g = [1 + .045, -1 + .24] = [1.045, -0.76]; buf = 0.5 [1.1, -0.8] + g = [1.595, -1.16]
@@ -69,7 +69,7 @@ def test_adam_first_step_moves_each_weight_by_lr():
 def test_parameter_without_grad_is_left_alone(make):
     a, b = nn.Parameter(np.ones(3)), nn.Parameter(np.ones(2))
     opt = make([a, b])
-    a.grad = np.ones(3, dtype=np.float32)
+    a.grad = np.ones(3)
     opt.step()
     opt.step()
     np.testing.assert_array_equal(b.data, np.ones(2))

@@ -136,7 +136,8 @@ def test_three_steps_save_load_two_steps_equals_five(name, kwargs):
         np.testing.assert_array_equal(p.data, q.data)
 
 
-@pytest.mark.parametrize("name, kwargs", [c for c in CONFIGS if c[0] != "SGD" or c[1].get("momentum")])
+@pytest.mark.parametrize("name, kwargs", [c for c in CONFIGS
+                                          if c[0] != "SGD" or c[1].get("momentum")])
 def test_state_dict_has_torchs_structure_and_loads_into_torch(torch, name, kwargs):
     starts, grads = problem(np.float64, seed=4)
     ours = [nn.Parameter(s) for s in starts]

@@ -13,7 +13,6 @@ from . import _cli_graph, _cli_train
 from .onnx import _cli as _cli_onnx
 
 
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-conv",

@@ -130,7 +130,7 @@ class Health:
     def after_step(self) -> None:
         if self._before is None:
             return
-        for (name, p), before in zip(self.tracked, self._before):
+        for (name, p), before in zip(self.tracked, self._before, strict=True):
             scale = float(np.linalg.norm(before))
             change = float(np.linalg.norm(p.data - before))
             self.records["update_ratio"][name].append(change / scale if scale else 0.0)

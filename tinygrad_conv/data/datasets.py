@@ -111,7 +111,8 @@ def load_mnist(path: str | os.PathLike):
         images = key.startswith("x")
         array = read_idx(filename, expect_type=0x08, expect_ndim=3 if images else 1)
         if len(array) == 0:
-            raise ValueError(f"load_mnist: {filename!r} holds no {'images' if images else 'labels'}")
+            what = "images" if images else "labels"
+            raise ValueError(f"load_mnist: {filename!r} holds no {what}")
         if not images and array.max() > 9:
             raise ValueError(f"load_mnist: {filename!r} holds labels outside 0-9 (up to "
                              f"{int(array.max())})")

@@ -43,7 +43,7 @@ class TensorDataset:
                 raise ValueError(f"TensorDataset: size mismatch between tensors: tensors[0] has "
                                  f"{len(arrays[0])} rows, tensors[{i}] has {len(array)}")
         self.tensors = tuple(t if is_tensor(t) else make_tensor(a)
-                             for t, a in zip(tensors, arrays))
+                             for t, a in zip(tensors, arrays, strict=True))
         self._arrays = arrays
 
     def __len__(self) -> int:
@@ -77,7 +77,7 @@ def default_collate(samples: list) -> Any:
         if any(len(s) != len(first) for s in samples):
             raise RuntimeError("DataLoader: each sample in a batch must have the same number of "
                                "fields")
-        return [default_collate(list(field)) for field in zip(*samples)]
+        return [default_collate(list(field)) for field in zip(*samples, strict=True)]
     raise TypeError(f"DataLoader: default_collate can't batch samples of type "
                     f"{type(first).__name__}; pass collate_fn")
 
@@ -149,7 +149,8 @@ class DataLoader:
 def batches(x: Any, y: Any, batch_size: int, shuffle: bool = True,
             seed: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(x, y) pairs of NumPy arrays, up to batch_size rows; the last batch may be smaller. shuffle
-    draws a new order each time the iterator is made (from `seed` when given, else from the library's generator)."""
+    draws a new order each time the iterator is made (from `seed` when given, else from the
+    library's generator)."""
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"batches: x and y must have the same length, got {len(x)} and {len(y)}")

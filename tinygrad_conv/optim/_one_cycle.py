@@ -65,7 +65,7 @@ class OneCycleLR(LRScheduler):
         div_factor = _real(owner, "div_factor", div_factor)
         final_div_factor = _real(owner, "final_div_factor", final_div_factor)
         if last_epoch == -1:
-            for lr, group in zip(max_lrs, optimizer.param_groups):
+            for lr, group in zip(max_lrs, optimizer.param_groups, strict=True):
                 group["initial_lr"] = lr / div_factor
                 group["max_lr"] = lr
                 group["min_lr"] = group["initial_lr"] / final_div_factor
@@ -78,7 +78,7 @@ class OneCycleLR(LRScheduler):
             highs = _per_group(owner, "max_momentum", optimizer, max_momentum)
             lows = _per_group(owner, "base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for high, low, group in zip(highs, lows, optimizer.param_groups):
+                for high, low, group in zip(highs, lows, optimizer.param_groups, strict=True):
                     if self.use_beta1:
                         group["betas"] = (high, *group["betas"][1:])
                     else:
@@ -199,7 +199,7 @@ class ReduceLROnPlateau(LRScheduler):
                                    f"{len(self.optimizer.param_groups)} parameter groups but "
                                    f"min_lr has {len(self.min_lrs)} values")
             self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
-        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
             old = float(group["lr"])
             new = max(old * self.factor, min_lr)
             if old - new > self.eps:

@@ -37,7 +37,7 @@ class Adadelta(Optimizer):
     def _update(self, group, params, grads, states) -> None:
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
         weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for param, grad, state in zip(params, grads, states):
+        for param, grad, state in zip(params, grads, states, strict=True):
             p = param.data
             if not state:
                 state["step"] = 0.0

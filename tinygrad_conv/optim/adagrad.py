@@ -48,7 +48,7 @@ class Adagrad(Optimizer):
     def _update(self, group, params, grads, states) -> None:
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
         weight_decay, maximize = group["weight_decay"], group["maximize"]
-        for param, grad, state in zip(params, grads, states):
+        for param, grad, state in zip(params, grads, states, strict=True):
             p = param.data
             if "sum" not in state:
                 state["step"] = 0.0

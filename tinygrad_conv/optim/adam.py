@@ -43,7 +43,7 @@ class Adam(Optimizer):
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         amsgrad, maximize = group["amsgrad"], group["maximize"]
-        for param, grad, state in zip(params, grads, states):
+        for param, grad, state in zip(params, grads, states, strict=True):
             p = param.data
             if not state:
                 state["step"] = 0.0

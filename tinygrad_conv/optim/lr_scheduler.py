@@ -137,7 +137,8 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+        return [base * fn(self.last_epoch)
+                for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
     def state_dict(self) -> dict[str, Any]:
         """Functions are not saved (as in PyTorch); a callable object's attributes are."""
@@ -150,7 +151,7 @@ class LambdaLR(LRScheduler):
         state_dict = dict(state_dict)
         lambdas = state_dict.pop("lr_lambdas", [None] * len(self.lr_lambdas))
         super().load_state_dict({**state_dict, "lr_lambdas": self.lr_lambdas})
-        for fn, saved in zip(self.lr_lambdas, lambdas):
+        for fn, saved in zip(self.lr_lambdas, lambdas, strict=True):
             if saved is not None:
                 fn.__dict__.update(saved)
 
@@ -235,7 +236,7 @@ class CosineAnnealingLR(LRScheduler):
             return [eta + (b - eta) * (1 + math.cos(t * math.pi / T)) / 2 for b in self.base_lrs]
         if (t - 1 - T) % (2 * T) == 0:
             return [lr + (b - eta) * (1 - math.cos(math.pi / T)) / 2
-                    for b, lr in zip(self.base_lrs, self._group_lrs())]
+                    for b, lr in zip(self.base_lrs, self._group_lrs(), strict=True)]
         return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
                 * (lr - eta) + eta for lr in self._group_lrs()]
 

@@ -20,7 +20,7 @@ from ..tensor import Tensor
 
 
 def bump_version(param: Tensor) -> None:
-    """Tell the engine that `param.data` changed in place (a no-op where Tensors have no versions)."""
+    """Tell the engine that `param.data` changed in place (a no-op without version counters)."""
     bump = getattr(param, "_bump_version", None)
     if bump is not None:
         bump()
@@ -115,7 +115,7 @@ class Optimizer:
         return [p for group in self.param_groups for p in group["params"]]
 
     def add_param_group(self, param_group: Mapping[str, Any]) -> None:
-        """Add a group ({"params": [...], option: value, ...}); missing options take the defaults."""
+        """Add a group ({"params": [...], option: value, ...}); missing options take defaults."""
         owner = type(self).__name__
         if not isinstance(param_group, Mapping):
             raise TypeError(f"{owner}.add_param_group: param_group must be a dict, got "
@@ -172,8 +172,9 @@ class Optimizer:
         grad = param.grad
         owner = type(self).__name__
         if not isinstance(grad, np.ndarray) or grad.dtype.kind != "f":
+            kind = type(grad).__name__ + (f" {grad.dtype}" if hasattr(grad, "dtype") else "")
             raise TypeError(f"{owner}.step: the grad of {where} must be a float array, got "
-                            f"{type(grad).__name__}{'' if not hasattr(grad, 'dtype') else ' ' + str(grad.dtype)}")
+                            f"{kind}")
         if grad.shape != param.shape:
             raise ValueError(f"{owner}.step: the grad of {where} has shape {grad.shape}, but the "
                              f"parameter has shape {param.shape}")
@@ -241,7 +242,8 @@ class Optimizer:
         before anything changes."""
         owner = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
-            got = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict).__name__
+            got = (sorted(state_dict) if isinstance(state_dict, Mapping)
+                   else type(state_dict).__name__)
             raise ValueError(f"{owner}: expected a dict with 'state' and 'param_groups', got {got}")
         saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
         if not isinstance(saved_groups, (list, tuple)) or not isinstance(saved_state, Mapping):
@@ -251,14 +253,14 @@ class Optimizer:
                              f"this optimizer has {len(self.param_groups)}")
         by_index: dict[Any, Tensor] = {}
         new_groups = []
-        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=True)):
             if not isinstance(saved, Mapping) or "params" not in saved:
                 raise ValueError(f"{owner}: param_groups[{gi}] must be a dict with 'params'")
             indices = list(saved["params"])
             if len(indices) != len(group["params"]):
                 raise ValueError(f"{owner}: param_groups[{gi}] has {len(indices)} parameters in "
                                  f"the state dict, {len(group['params'])} here")
-            for i, param in zip(indices, group["params"]):
+            for i, param in zip(indices, group["params"], strict=True):
                 if isinstance(i, (np.integer,)):
                     i = int(i)
                 if i in by_index:

@@ -39,7 +39,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         weight_decay, momentum = group["weight_decay"], group["momentum"]
         centered, maximize = group["centered"], group["maximize"]
-        for param, grad, state in zip(params, grads, states):
+        for param, grad, state in zip(params, grads, states, strict=True):
             p = param.data
             if not state:
                 state["step"] = 0.0

@@ -39,8 +39,9 @@ class SGD(Optimizer):
 
     def _update(self, group, params, grads, states) -> None:
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-        for param, grad, state in zip(params, grads, states):
+        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+        maximize = group["maximize"]
+        for param, grad, state in zip(params, grads, states, strict=True):
             p = param.data
             if maximize:
                 grad = -grad
