@@ -16,11 +16,25 @@ def dtype_of(t) -> np.dtype:
     return np.dtype(str(t.dtype).removeprefix("torch."))
 
 
-@pytest.mark.parametrize("data", [
-    3, 2.5, True, [1, 2, 3], [1.0, 2], [[True, False]], [[1, 2], [3, 4]], [],
-    np.array([1, 2], dtype=np.int32), np.array([0.5], dtype=np.float64), np.float32(1.5),
-    np.array([True, False]), np.uint8(7),
-], ids=lambda d: f"{type(d).__name__}:{d!r}"[:40])
+@pytest.mark.parametrize(
+    "data",
+    [
+        3,
+        2.5,
+        True,
+        [1, 2, 3],
+        [1.0, 2],
+        [[True, False]],
+        [[1, 2], [3, 4]],
+        [],
+        np.array([1, 2], dtype=np.int32),
+        np.array([0.5], dtype=np.float64),
+        np.float32(1.5),
+        np.array([True, False]),
+        np.uint8(7),
+    ],
+    ids=lambda d: f"{type(d).__name__}:{d!r}"[:40],
+)
 def test_tensor_follows_pytorch_dtype_rule(data):
     ours, theirs = tc.tensor(data), torch.tensor(data)
     assert ours.dtype == dtype_of(theirs)
@@ -43,15 +57,29 @@ def test_tensor_copies_its_data():
     assert x.tolist() == [1.0, 2.0]
 
 
-@pytest.mark.parametrize("name, args, kwargs", [
-    ("zeros", (2, 3), {}), ("zeros", ((2, 3),), {}), ("zeros", ([4],), {"dtype": np.int64}),
-    ("ones", (3,), {}), ("ones", (2, 2), {"dtype": np.float64}), ("ones", (0, 2), {}),
-    ("full", ((2, 2), 7), {}), ("full", ((3,), 1.5), {}), ("full", ((2,), True), {}),
-    ("full", ((2, 1), 4), {"dtype": np.float64}),
-    ("arange", (5,), {}), ("arange", (1, 4), {}), ("arange", (0, 1, 0.1), {}),
-    ("arange", (0.5, 3), {}), ("arange", (10, 0, -3), {}), ("arange", (-1.0, 1.0, 0.3), {}),
-    ("arange", (0, 2), {"dtype": np.float64}), ("arange", (3,), {"dtype": np.float32}),
-])
+@pytest.mark.parametrize(
+    "name, args, kwargs",
+    [
+        ("zeros", (2, 3), {}),
+        ("zeros", ((2, 3),), {}),
+        ("zeros", ([4],), {"dtype": np.int64}),
+        ("ones", (3,), {}),
+        ("ones", (2, 2), {"dtype": np.float64}),
+        ("ones", (0, 2), {}),
+        ("full", ((2, 2), 7), {}),
+        ("full", ((3,), 1.5), {}),
+        ("full", ((2,), True), {}),
+        ("full", ((2, 1), 4), {"dtype": np.float64}),
+        ("arange", (5,), {}),
+        ("arange", (1, 4), {}),
+        ("arange", (0, 1, 0.1), {}),
+        ("arange", (0.5, 3), {}),
+        ("arange", (10, 0, -3), {}),
+        ("arange", (-1.0, 1.0, 0.3), {}),
+        ("arange", (0, 2), {"dtype": np.float64}),
+        ("arange", (3,), {"dtype": np.float32}),
+    ],
+)
 def test_creation_matches_pytorch(name, args, kwargs):
     torch_dtypes = {np.int64: torch.int64, np.float64: torch.float64, np.float32: torch.float32}
     theirs_kwargs = {k: torch_dtypes[v] if k == "dtype" else v for k, v in kwargs.items()}
@@ -95,22 +123,25 @@ def test_manual_seed_repeats_init_and_dropout_too():
     np.testing.assert_array_equal(r1, r2)
 
 
-@pytest.mark.parametrize("call, error, fragment", [
-    (lambda: tc.zeros(2, -1), ValueError, "zeros: sizes must be non-negative"),
-    (lambda: tc.ones(2.5), TypeError, "ones: size must be ints"),
-    (lambda: tc.zeros(2, dtype=np.float16), TypeError, "zeros: dtype"),
-    (lambda: tc.full((2,), "x"), ValueError, ""),
-    (lambda: tc.arange(0, 3, 0), ValueError, "arange: step must be nonzero"),
-    (lambda: tc.arange(0, 3, -1), ValueError, "arange: upper bound and step are inconsistent"),
-    (lambda: tc.arange(float("inf")), ValueError, "arange: end must be finite"),
-    (lambda: tc.arange("3"), TypeError, "arange: end must be a number"),
-    (lambda: tc.rand(2, dtype=np.int64), TypeError, "rand: dtype must be float32 or float64"),
-    (lambda: tc.randn(2, dtype=bool), TypeError, "randn: dtype must be float32 or float64"),
-    (lambda: tc.tensor(["a"]), TypeError, "tensor: data must be numbers"),
-    (lambda: tc.tensor([1.0], dtype=np.complex64), TypeError, "tensor: dtype"),
-    (lambda: tc.tensor([float("nan")], dtype=np.int64), ValueError, "NaN"),
-    (lambda: tc.manual_seed(-1), ValueError, "manual_seed"),
-])
+@pytest.mark.parametrize(
+    "call, error, fragment",
+    [
+        (lambda: tc.zeros(2, -1), ValueError, "zeros: sizes must be non-negative"),
+        (lambda: tc.ones(2.5), TypeError, "ones: size must be ints"),
+        (lambda: tc.zeros(2, dtype=np.float16), TypeError, "zeros: dtype"),
+        (lambda: tc.full((2,), "x"), ValueError, ""),
+        (lambda: tc.arange(0, 3, 0), ValueError, "arange: step must be nonzero"),
+        (lambda: tc.arange(0, 3, -1), ValueError, "arange: upper bound and step are inconsistent"),
+        (lambda: tc.arange(float("inf")), ValueError, "arange: end must be finite"),
+        (lambda: tc.arange("3"), TypeError, "arange: end must be a number"),
+        (lambda: tc.rand(2, dtype=np.int64), TypeError, "rand: dtype must be float32 or float64"),
+        (lambda: tc.randn(2, dtype=bool), TypeError, "randn: dtype must be float32 or float64"),
+        (lambda: tc.tensor(["a"]), TypeError, "tensor: data must be numbers"),
+        (lambda: tc.tensor([1.0], dtype=np.complex64), TypeError, "tensor: dtype"),
+        (lambda: tc.tensor([float("nan")], dtype=np.int64), ValueError, "NaN"),
+        (lambda: tc.manual_seed(-1), ValueError, "manual_seed"),
+    ],
+)
 def test_bad_creation_arguments(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call()

@@ -30,24 +30,39 @@ SPELLINGS = [
     ("softmax_dim", lambda a: tc.softmax(a, dim=0), lambda a: torch.softmax(a, dim=0)),
     ("log_softmax_dim", lambda a: a.log_softmax(dim=-1), lambda a: a.log_softmax(dim=-1)),
     ("var_dim", lambda a: a.var(1), lambda a: a.var(1)),
-    ("var_correction", lambda a: a.var(dim=2, correction=0, keepdim=True),
-     lambda a: a.var(dim=2, correction=0, keepdim=True)),
+    (
+        "var_correction",
+        lambda a: a.var(dim=2, correction=0, keepdim=True),
+        lambda a: a.var(dim=2, correction=0, keepdim=True),
+    ),
     ("var_unbiased", lambda a: a.var(1, False), lambda a: a.var(1, False)),
-    ("std_unbiased_kw", lambda a: a.std(dim=(0, 1), unbiased=False),
-     lambda a: a.std(dim=(0, 1), unbiased=False)),
+    (
+        "std_unbiased_kw",
+        lambda a: a.std(dim=(0, 1), unbiased=False),
+        lambda a: a.std(dim=(0, 1), unbiased=False),
+    ),
     ("std_all", lambda a: a.std(), lambda a: a.std()),
     ("logsumexp_dim", lambda a: a.logsumexp(1), lambda a: a.logsumexp(1)),
-    ("logsumexp_keepdim", lambda a: tc.logsumexp(a, dim=(0, 2), keepdim=True),
-     lambda a: torch.logsumexp(a, dim=(0, 2), keepdim=True)),
+    (
+        "logsumexp_keepdim",
+        lambda a: tc.logsumexp(a, dim=(0, 2), keepdim=True),
+        lambda a: torch.logsumexp(a, dim=(0, 2), keepdim=True),
+    ),
     ("max_values", lambda a: a.max(1).values, lambda a: a.max(1).values),
-    ("max_keepdim", lambda a: a.max(dim=2, keepdim=True)[0],
-     lambda a: a.max(dim=2, keepdim=True)[0]),
+    (
+        "max_keepdim",
+        lambda a: a.max(dim=2, keepdim=True)[0],
+        lambda a: a.max(dim=2, keepdim=True)[0],
+    ),
     ("min_values", lambda a: tc.min(a, 0).values, lambda a: torch.min(a, 0).values),
     ("max_all", lambda a: a.max(), lambda a: a.max()),
     ("cat_dim", lambda a: tc.cat([a, a * 2], dim=2), lambda a: torch.cat([a, a * 2], dim=2)),
     ("stack_dim", lambda a: tc.stack([a, a], -1), lambda a: torch.stack([a, a], -1)),
-    ("squeeze_dim", lambda a: a.sum(1, keepdim=True).squeeze(1),
-     lambda a: a.sum(1, keepdim=True).squeeze(1)),
+    (
+        "squeeze_dim",
+        lambda a: a.sum(1, keepdim=True).squeeze(1),
+        lambda a: a.sum(1, keepdim=True).squeeze(1),
+    ),
     ("unsqueeze_neg", lambda a: a.unsqueeze(-2), lambda a: a.unsqueeze(-2)),
     ("permute_positional", lambda a: a.permute(2, 0, 1), lambda a: a.permute(2, 0, 1)),
     ("transpose_pair_3d", lambda a: a.transpose(0, 2), lambda a: a.transpose(0, 2)),
@@ -74,16 +89,20 @@ def test_numpy_spelling_is_the_same_op(op):
     np.testing.assert_allclose(ours.data, expected.numpy(), rtol=1e-12)
 
 
-@pytest.mark.parametrize("call", [
-    lambda a: a.sum(dim=1, axis=1),
-    lambda a: a.mean(1, keepdim=True, keepdims=True),
-    lambda a: tc.max(a, dim=0, axis=0),
-    lambda a: a.softmax(dim=1, axis=1),
-    lambda a: a.var(dim=0, axis=0),
-    lambda a: a.argmax(dim=0, axis=0),
-    lambda a: tc.cat([a, a], dim=0, axis=0),
-    lambda a: a.squeeze(dim=0, axis=0),
-], ids=["sum", "mean", "max", "softmax", "var", "argmax", "cat", "squeeze"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a: a.sum(dim=1, axis=1),
+        lambda a: a.mean(1, keepdim=True, keepdims=True),
+        lambda a: tc.max(a, dim=0, axis=0),
+        lambda a: a.softmax(dim=1, axis=1),
+        lambda a: a.var(dim=0, axis=0),
+        lambda a: a.argmax(dim=0, axis=0),
+        lambda a: tc.cat([a, a], dim=0, axis=0),
+        lambda a: a.squeeze(dim=0, axis=0),
+    ],
+    ids=["sum", "mean", "max", "softmax", "var", "argmax", "cat", "squeeze"],
+)
 def test_both_spellings_is_a_type_error(call):
     a = t()
     with pytest.raises(TypeError, match="both"):
@@ -161,17 +180,20 @@ def test_max_under_no_grad_still_gives_indices():
 EMPTY = np.zeros((3, 0))
 
 
-@pytest.mark.parametrize("name, ours, theirs", [
-    ("sum", lambda a: a.sum(1), lambda a: a.sum(1)),
-    ("sum_all", lambda a: a.sum(), lambda a: a.sum()),
-    ("mean", lambda a: a.mean(1), lambda a: a.mean(1)),
-    ("mean_all", lambda a: a.mean(), lambda a: a.mean()),
-    ("var", lambda a: a.var(1), lambda a: a.var(1)),
-    ("std", lambda a: a.std(1), lambda a: a.std(1)),
-    ("logsumexp", lambda a: a.logsumexp(1), lambda a: a.logsumexp(1)),
-    ("sum_other_dim", lambda a: a.sum(0), lambda a: a.sum(0)),
-    ("max_other_dim", lambda a: a.max(0).values, lambda a: a.max(0).values),
-])
+@pytest.mark.parametrize(
+    "name, ours, theirs",
+    [
+        ("sum", lambda a: a.sum(1), lambda a: a.sum(1)),
+        ("sum_all", lambda a: a.sum(), lambda a: a.sum()),
+        ("mean", lambda a: a.mean(1), lambda a: a.mean(1)),
+        ("mean_all", lambda a: a.mean(), lambda a: a.mean()),
+        ("var", lambda a: a.var(1), lambda a: a.var(1)),
+        ("std", lambda a: a.std(1), lambda a: a.std(1)),
+        ("logsumexp", lambda a: a.logsumexp(1), lambda a: a.logsumexp(1)),
+        ("sum_other_dim", lambda a: a.sum(0), lambda a: a.sum(0)),
+        ("max_other_dim", lambda a: a.max(0).values, lambda a: a.max(0).values),
+    ],
+)
 def test_reductions_over_an_empty_dim_give_pytorch_values(name, ours, theirs):
     a, at = t(EMPTY), torch.tensor(EMPTY, requires_grad=True)
     out, expected = ours(a), theirs(at)

@@ -35,8 +35,11 @@ COMPARISONS = [
 def test_comparisons_are_bool_tensors_as_pytorch(name, operator, method, dtype):
     a = Tensor(A.astype(dtype), requires_grad=True)
     at = torch.tensor(A.astype(dtype))
-    for other, other_t in [(Tensor(B.astype(dtype)), torch.tensor(B.astype(dtype))), (0.25, 0.25),
-                           (B.astype(dtype), torch.tensor(B.astype(dtype)))]:
+    for other, other_t in [
+        (Tensor(B.astype(dtype)), torch.tensor(B.astype(dtype))),
+        (0.25, 0.25),
+        (B.astype(dtype), torch.tensor(B.astype(dtype))),
+    ]:
         for out in (operator(a, other), method(a, other), getattr(tc, name)(a, other)):
             expected = operator(at, other_t)
             assert out.dtype == np.bool_ and not out.requires_grad and out.op is None
@@ -61,11 +64,14 @@ def test_sum_of_bool_is_int64_and_mask_indexing_works():
     assert (mask.float() * x).sum().item() == pytest.approx(4.75)
 
 
-@pytest.mark.parametrize("dtype, other", [
-    (np.float32, np.array([1, 2, 3], dtype=np.int64)),
-    (np.float64, np.array([1, 2, 3], dtype=np.int32)),
-    (np.float32, np.array([True, False, True])),
-])
+@pytest.mark.parametrize(
+    "dtype, other",
+    [
+        (np.float32, np.array([1, 2, 3], dtype=np.int64)),
+        (np.float64, np.array([1, 2, 3], dtype=np.int32)),
+        (np.float32, np.array([True, False, True])),
+    ],
+)
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "maximum", "minimum"])
 def test_an_int_operand_takes_the_float_dtype_as_pytorch(dtype, other, op):
     a = Tensor(A.astype(dtype), requires_grad=True)
@@ -86,25 +92,45 @@ def test_integer_arithmetic_stays_integer_and_true_division_is_float32():
     i = tc.tensor([[1, 2], [3, 4]])
     j = tc.tensor([2, 3])
     it, jt = torch.tensor([[1, 2], [3, 4]]), torch.tensor([2, 3])
-    for ours, theirs in [(i + j, it + jt), (i * 2, it * 2), (i - j, it - jt), (i / j, it / jt),
-                         (i ** 2, it ** 2), (i * 0.5, it * 0.5), (-i, -it), (i.abs(), it.abs()),
-                         (tc.where(i > 2, i, 0), torch.where(it > 2, it, 0)),
-                         (i.clamp(2, 3), it.clamp(2, 3)), (tc.cat([i, i]), torch.cat([it, it]))]:
+    for ours, theirs in [
+        (i + j, it + jt),
+        (i * 2, it * 2),
+        (i - j, it - jt),
+        (i / j, it / jt),
+        (i**2, it**2),
+        (i * 0.5, it * 0.5),
+        (-i, -it),
+        (i.abs(), it.abs()),
+        (tc.where(i > 2, i, 0), torch.where(it > 2, it, 0)),
+        (i.clamp(2, 3), it.clamp(2, 3)),
+        (tc.cat([i, i]), torch.cat([it, it])),
+    ]:
         assert str(ours.dtype) == torch_dtype_name(theirs), (ours, theirs)
         np.testing.assert_allclose(ours.data, theirs.numpy())
 
 
-@pytest.mark.parametrize("name, convert, dtype", [
-    ("float", lambda x: x.float(), np.float32), ("double", lambda x: x.double(), np.float64),
-    ("long", lambda x: x.long(), np.int64), ("int", lambda x: x.int(), np.int32),
-    ("bool", lambda x: x.bool(), np.bool_), ("to", lambda x: x.to(np.int64), np.int64),
-    ("to_float64", lambda x: x.to(dtype=np.float64), np.float64),
-    ("to_cpu_dtype", lambda x: x.to("cpu", np.float64), np.float64),
-])
+@pytest.mark.parametrize(
+    "name, convert, dtype",
+    [
+        ("float", lambda x: x.float(), np.float32),
+        ("double", lambda x: x.double(), np.float64),
+        ("long", lambda x: x.long(), np.int64),
+        ("int", lambda x: x.int(), np.int32),
+        ("bool", lambda x: x.bool(), np.bool_),
+        ("to", lambda x: x.to(np.int64), np.int64),
+        ("to_float64", lambda x: x.to(dtype=np.float64), np.float64),
+        ("to_cpu_dtype", lambda x: x.to("cpu", np.float64), np.float64),
+    ],
+)
 def test_conversions_match_pytorch(name, convert, dtype):
     data = np.array([[1.7, -2.2, 0.0], [3.0, 0.5, -0.5]], dtype=np.float32)
-    torch_convert = {np.float32: "float", np.float64: "double", np.int64: "long",
-                     np.int32: "int", np.bool_: "bool"}[dtype]
+    torch_convert = {
+        np.float32: "float",
+        np.float64: "double",
+        np.int64: "long",
+        np.int32: "int",
+        np.bool_: "bool",
+    }[dtype]
     out = convert(Tensor(data))
     expected = getattr(torch.tensor(data), torch_convert)()
     assert out.dtype == dtype
@@ -132,23 +158,34 @@ def test_item_and_tolist_give_python_numbers():
     assert int(tc.tensor(7)) == 7 and float(tc.tensor(0.5)) == 0.5
 
 
-@pytest.mark.parametrize("make", [
-    lambda: Tensor([1, 2], dtype=np.int64, requires_grad=True),
-    lambda: tc.tensor([1, 2], requires_grad=True),
-    lambda: tc.zeros(2, dtype=np.bool_, requires_grad=True),
-    lambda: tc.arange(3, requires_grad=True),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Tensor([1, 2], dtype=np.int64, requires_grad=True),
+        lambda: tc.tensor([1, 2], requires_grad=True),
+        lambda: tc.zeros(2, dtype=np.bool_, requires_grad=True),
+        lambda: tc.arange(3, requires_grad=True),
+    ],
+)
 def test_int_and_bool_tensors_never_require_grad(make):
     with pytest.raises(TypeError, match="float"):
         make()
 
 
 FLOAT_ONLY = [
-    ("exp", lambda x: x.exp()), ("log", lambda x: x.log()), ("sqrt", lambda x: x.sqrt()),
-    ("tanh", lambda x: x.tanh()), ("sigmoid", lambda x: x.sigmoid()), ("relu", lambda x: x.relu()),
-    ("leaky_relu", lambda x: x.leaky_relu()), ("gelu", lambda x: x.gelu()),
-    ("softmax", lambda x: x.softmax(0)), ("log_softmax", lambda x: x.log_softmax(0)),
-    ("mean", lambda x: x.mean()), ("var", lambda x: x.var()), ("std", lambda x: x.std()),
+    ("exp", lambda x: x.exp()),
+    ("log", lambda x: x.log()),
+    ("sqrt", lambda x: x.sqrt()),
+    ("tanh", lambda x: x.tanh()),
+    ("sigmoid", lambda x: x.sigmoid()),
+    ("relu", lambda x: x.relu()),
+    ("leaky_relu", lambda x: x.leaky_relu()),
+    ("gelu", lambda x: x.gelu()),
+    ("softmax", lambda x: x.softmax(0)),
+    ("log_softmax", lambda x: x.log_softmax(0)),
+    ("mean", lambda x: x.mean()),
+    ("var", lambda x: x.var()),
+    ("std", lambda x: x.std()),
     ("logsumexp", lambda x: x.logsumexp(0)),
 ]
 
@@ -164,10 +201,15 @@ def test_float_only_ops_refuse_int_and_bool_naming_the_op(name, call, dtype):
     assert np.array_equal(x.data, before) and x.data.dtype == dtype
 
 
-@pytest.mark.parametrize("call, fragment", [
-    (lambda b: b - b, "sub"), (lambda b: -b, "neg"), (lambda b: b.abs(), "abs"),
-    (lambda b: b.clamp(0, 1), "clamp"),
-])
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda b: b - b, "sub"),
+        (lambda b: -b, "neg"),
+        (lambda b: b.abs(), "abs"),
+        (lambda b: b.clamp(0, 1), "clamp"),
+    ],
+)
 def test_bool_arithmetic_pytorch_refuses_is_refused(call, fragment):
     with pytest.raises(TypeError, match=fragment):
         call(Tensor([True, False], dtype=bool))

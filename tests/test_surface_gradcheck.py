@@ -28,13 +28,16 @@ GRADCHECK_CASES = [
     ("stack", lambda a, b: tc.stack([a, b], dim=2), [(2, 3), (2, 3)], "normal"),
     ("unsqueeze", lambda a: a.unsqueeze(1) * a.unsqueeze(0), [(3,)], "normal"),
     ("squeeze", lambda a: a.squeeze((0, 2)), [(1, 3, 1)], "normal"),
-    ("permute", lambda a: a.permute(1, 2, 0) * np.arange(24.0).reshape(3, 4, 2), [(2, 3, 4)],
-     "normal"),
+    (
+        "permute",
+        lambda a: a.permute(1, 2, 0) * np.arange(24.0).reshape(3, 4, 2),
+        [(2, 3, 4)],
+        "normal",
+    ),
     ("transpose_swap_2d", lambda a: a.transpose(0, 1) @ a, [(3, 2)], "normal"),
     ("view", lambda a: a.view(2, -1) ** 2, [(3, 4)], "normal"),
     ("view_as", lambda a: a.view_as(Tensor(np.zeros((4, 3)))) ** 2, [(2, 6)], "normal"),
-    ("expand", lambda a: a.expand(2, -1, 3) * np.arange(12.0).reshape(2, 2, 3), [(2, 1)],
-     "normal"),
+    ("expand", lambda a: a.expand(2, -1, 3) * np.arange(12.0).reshape(2, 2, 3), [(2, 1)], "normal"),
     ("var", lambda a: a.var(1), [(3, 4)], "normal"),
     ("var_biased_keepdim", lambda a: a.var(dim=0, correction=0, keepdim=True), [(3, 4)], "normal"),
     ("std", lambda a: a.std(), [(3, 4)], "normal"),
@@ -85,9 +88,12 @@ def test_leaky_relu_gradient_at_zero_is_the_slope():
 
 
 KERNELS = [
-    ("leaky_relu_forward", (0.07,), 1), ("leaky_relu_backward", (0.07,), 2),
-    ("gelu_forward", (False,), 1), ("gelu_forward", (True,), 1),
-    ("gelu_backward", (False,), 2), ("gelu_backward", (True,), 2),
+    ("leaky_relu_forward", (0.07,), 1),
+    ("leaky_relu_backward", (0.07,), 2),
+    ("gelu_forward", (False,), 1),
+    ("gelu_forward", (True,), 1),
+    ("gelu_backward", (False,), 2),
+    ("gelu_backward", (True,), 2),
 ]
 
 
@@ -103,9 +109,11 @@ def test_kernel_matches_its_numpy_twin(name, extra, n_in, dtype):
         pytest.skip("compiled kernels not built")
     numpy_twins = _load("tinygrad_conv.reference")
 
-    @hypothesis.given(data=hypothesis.strategies.data(),
-                      size=hypothesis.strategies.integers(0, 300),
-                      threads=hypothesis.strategies.sampled_from([1, 2]))
+    @hypothesis.given(
+        data=hypothesis.strategies.data(),
+        size=hypothesis.strategies.integers(0, 300),
+        threads=hypothesis.strategies.sampled_from([1, 2]),
+    )
     def run(data, size, threads):
         arrays = [data.draw(float_arrays((size,), dtype, -6.0, 6.0)) for _ in range(n_in)]
         arrays[0][: size // 5] = 0.0  # the kink of leaky_relu
@@ -114,8 +122,9 @@ def test_kernel_matches_its_numpy_twin(name, extra, n_in, dtype):
         getattr(numpy_twins, name)(*arrays, outs[1], *extra, threads)
         # atol: in gelu's far tail Phi(x) + x phi(x) cancels, and C's erf and Python's differ
         # in their last bits there
-        tol = {"rtol": 1e-6, "atol": 1e-7} if dtype == np.float32 else {"rtol": 1e-13,
-                                                                        "atol": 1e-13}
+        tol = (
+            {"rtol": 1e-6, "atol": 1e-7} if dtype == np.float32 else {"rtol": 1e-13, "atol": 1e-13}
+        )
         np.testing.assert_allclose(outs[0], outs[1], **tol)
 
     run()

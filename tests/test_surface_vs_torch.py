@@ -34,16 +34,19 @@ UNARY = [
     ("leaky_relu", lambda a: a.leaky_relu(0.2), lambda a: tF.leaky_relu(a, 0.2), "nonzero"),
     ("leaky_relu_default", lambda a: F.leaky_relu(a), lambda a: tF.leaky_relu(a), "nonzero"),
     ("gelu", lambda a: a.gelu(), lambda a: tF.gelu(a), "normal"),
-    ("gelu_tanh", lambda a: F.gelu(a, approximate="tanh"),
-     lambda a: tF.gelu(a, approximate="tanh"), "normal"),
+    (
+        "gelu_tanh",
+        lambda a: F.gelu(a, approximate="tanh"),
+        lambda a: tF.gelu(a, approximate="tanh"),
+        "normal",
+    ),
     ("std_all", lambda a: a.std(), lambda a: a.std(), "normal"),
     ("var_all_biased", lambda a: a.var(correction=0), lambda a: a.var(correction=0), "normal"),
     ("min", lambda a: tc.min(a), lambda a: torch.min(a), "distinct"),
     ("max", lambda a: tc.max(a), lambda a: torch.max(a), "distinct"),
     ("view", lambda a: a.view(-1), lambda a: a.view(-1), "normal"),
     ("unsqueeze", lambda a: a.unsqueeze(0), lambda a: a.unsqueeze(0), "normal"),
-    ("squeeze", lambda a: a.unsqueeze(-1).squeeze(), lambda a: a.unsqueeze(-1).squeeze(),
-     "normal"),
+    ("squeeze", lambda a: a.unsqueeze(-1).squeeze(), lambda a: a.unsqueeze(-1).squeeze(), "normal"),
     ("expand", lambda a: a.expand(2, *a.shape), lambda a: a.expand(2, *a.shape), "normal"),
     ("stack", lambda a: tc.stack([a, a * 2]), lambda a: torch.stack([a, a * 2]), "normal"),
 ]
@@ -60,8 +63,12 @@ def test_unary_vs_torch(case, shape, dtype, seed):
 BINARY = [
     ("maximum", tc.maximum, torch.maximum, "distinct"),
     ("minimum", lambda a, b: a.minimum(b), lambda a, b: a.minimum(b), "distinct"),
-    ("where", lambda a, b: tc.where(a > b, a, b * 2), lambda a, b: torch.where(a > b, a, b * 2),
-     "normal"),
+    (
+        "where",
+        lambda a, b: tc.where(a > b, a, b * 2),
+        lambda a, b: torch.where(a > b, a, b * 2),
+        "normal",
+    ),
     ("max_two_tensors", lambda a, b: tc.max(a, b), lambda a, b: torch.max(a, b), "distinct"),
 ]
 
@@ -102,8 +109,13 @@ def test_cat_vs_torch(shape, data, dtype, seed):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
     other = list(shape)
     other[dim] = data.draw(st.integers(1, 3))
-    check_vs_torch(lambda a, b: tc.cat([a, b, a], dim), lambda a, b: torch.cat([a, b, a], dim),
-                   [shape, tuple(other)], dtype, seed=seed)
+    check_vs_torch(
+        lambda a, b: tc.cat([a, b, a], dim),
+        lambda a, b: torch.cat([a, b, a], dim),
+        [shape, tuple(other)],
+        dtype,
+        seed=seed,
+    )
 
 
 @given(shape=shapes(min_dims=1, max_dims=3), data=st.data(), dtype=dtypes, seed=seeds())
@@ -116,14 +128,24 @@ def test_pad_vs_torch(shape, data, dtype, seed):
         while shape[dim] + amounts[2 * k] + amounts[2 * k + 1] < 0:
             amounts[2 * k + 1] += 1
     pad = tuple(amounts)
-    check_vs_torch(lambda a: F.pad(a, pad, value=value),
-                   lambda a: tF.pad(a, pad, value=value), [shape], dtype, seed=seed)
+    check_vs_torch(
+        lambda a: F.pad(a, pad, value=value),
+        lambda a: tF.pad(a, pad, value=value),
+        [shape],
+        dtype,
+        seed=seed,
+    )
 
 
 TORCH_CASES = [
-    *((c[0], c[1], c[2]) for c in UNARY), *((c[0], c[1], c[2]) for c in BINARY),
-    ("var", None, None), ("logsumexp", None, None), ("permute", None, None),
-    ("transpose_pair", None, None), ("cat", None, None), ("pad", None, None),
+    *((c[0], c[1], c[2]) for c in UNARY),
+    *((c[0], c[1], c[2]) for c in BINARY),
+    ("var", None, None),
+    ("logsumexp", None, None),
+    ("permute", None, None),
+    ("transpose_pair", None, None),
+    ("cat", None, None),
+    ("pad", None, None),
 ]
 
 

@@ -12,8 +12,7 @@ from ._checks import is_int
 from .ops.convert import as_dtype
 from .tensor import Tensor
 
-__all__ = ["tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "rand", "randn",
-           "arange"]
+__all__ = ["tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "rand", "randn", "arange"]
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -62,8 +61,13 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
     """PyTorch's dtype rule: from fill_value (bool, int64 or float32) unless dtype= is given."""
     size = _size("full", (size,) if is_int(size) else tuple(size))
     if dtype is None:
-        dtype = np.bool_ if isinstance(fill_value, (bool, np.bool_)) else \
-            np.int64 if is_int(fill_value) else np.float32
+        dtype = (
+            np.bool_
+            if isinstance(fill_value, (bool, np.bool_))
+            else np.int64
+            if is_int(fill_value)
+            else np.float32
+        )
     return _made(np.full(size, fill_value, dtype=as_dtype("full", dtype)), requires_grad)
 
 
@@ -104,8 +108,9 @@ def randn(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> T
     return _made(array, requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
     """PyTorch's arange: int64 when start, end and step are ints, else float32 (computed as
     start + i * step in float64, then rounded, as PyTorch does)."""
     if end is None:
@@ -118,8 +123,9 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     if step == 0:
         raise ValueError("arange: step must be nonzero, got 0")
     if (end - start) * step < 0:
-        raise ValueError(f"arange: upper bound and step are inconsistent: start={start}, "
-                         f"end={end}, step={step}")
+        raise ValueError(
+            f"arange: upper bound and step are inconsistent: start={start}, end={end}, step={step}"
+        )
     if dtype is None:
         dtype = np.int64 if all(is_int(v) for v in (start, end, step)) else np.float32
     wanted = as_dtype("arange", dtype)

@@ -123,8 +123,10 @@ class TensorMethods(NetworkMethods):
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
-            raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} (more "
-                               f"than one value) is ambiguous; use .any() or .all() on .numpy()")
+            raise RuntimeError(
+                f"bool: the truth value of a tensor of shape {self.shape} (more "
+                f"than one value) is ambiguous; use .any() or .all() on .numpy()"
+            )
         return bool(self.data.item())
 
     def __float__(self) -> float:
@@ -134,43 +136,68 @@ class TensorMethods(NetworkMethods):
         return int(self.item())
 
     # --- reductions ----------------------------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-            keepdims: Any = None) -> Tensor:
+    def sum(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
         return F.sum(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def mean(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-             keepdims: Any = None) -> Tensor:
+    def mean(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
         return F.mean(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def max(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-            keepdims: Any = None) -> Any:
+    def max(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Any:
         """x.max(1): PyTorch's (values, indices); x.max(axis=1): NumPy's amax; x.max(y): maximum."""
         return F.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def min(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-            keepdims: Any = None) -> Any:
+    def min(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Any:
         return F.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def argmax(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-               keepdims: Any = None) -> Tensor:
+    def argmax(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
         return F.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def argmin(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-               keepdims: Any = None) -> Tensor:
+    def argmin(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
         return F.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def var(self, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
-            correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
-        return F.var(self, dim, unbiased, keepdim, correction=correction, axis=axis,
-                     keepdims=keepdims)
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: Any = None,
+        *,
+        correction: Any = None,
+        axis: Any = None,
+        keepdims: Any = None,
+    ) -> Tensor:
+        return F.var(
+            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        )
 
-    def std(self, dim: Any = None, unbiased: Any = None, keepdim: Any = None, *,
-            correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
-        return F.std(self, dim, unbiased, keepdim, correction=correction, axis=axis,
-                     keepdims=keepdims)
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: Any = None,
+        keepdim: Any = None,
+        *,
+        correction: Any = None,
+        axis: Any = None,
+        keepdims: Any = None,
+    ) -> Tensor:
+        return F.std(
+            self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
+        )
 
-    def logsumexp(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-                  keepdims: Any = None) -> Tensor:
+    def logsumexp(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
         return F.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     # --- dtype conversions ---------------------------------------------------------------------
@@ -183,8 +210,7 @@ class TensorMethods(NetworkMethods):
                 dtype = arg.dtype  # another tensor: its dtype
             else:
                 dtype = arg
-        if device is not None and (not isinstance(device, str) or
-                                   device.split(":")[0] != "cpu"):
+        if device is not None and (not isinstance(device, str) or device.split(":")[0] != "cpu"):
             raise ValueError(f"to: only the 'cpu' device exists here, got {device!r}")
         return self if dtype is None else convert(self, dtype)
 

@@ -10,20 +10,30 @@ import numpy as np
 FLOAT32 = np.dtype(np.float32)
 
 
-def one_of(op: str, torch_name: str, torch_value: Any, numpy_name: str, numpy_value: Any,
-           default: Any = None) -> Any:
+def one_of(
+    op: str,
+    torch_name: str,
+    torch_value: Any,
+    numpy_name: str,
+    numpy_value: Any,
+    default: Any = None,
+) -> Any:
     """`dim=` or `axis=` (`keepdim=` or `keepdims=`): at most one spelling; None means not given."""
     if torch_value is not None and numpy_value is not None:
-        raise TypeError(f"{op}: got both {torch_name}= and {numpy_name}= (the same argument in "
-                        f"PyTorch's and NumPy's spelling); pass one")
+        raise TypeError(
+            f"{op}: got both {torch_name}= and {numpy_name}= (the same argument in "
+            f"PyTorch's and NumPy's spelling); pass one"
+        )
     value = torch_value if torch_value is not None else numpy_value
     return default if value is None else value
 
 
 def reduce_args(op: str, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tuple[Any, Any]:
     """The (axis, keepdims) of a reduction called with either spelling."""
-    return (one_of(op, "dim", dim, "axis", axis),
-            one_of(op, "keepdim", keepdim, "keepdims", keepdims, False))
+    return (
+        one_of(op, "dim", dim, "axis", axis),
+        one_of(op, "keepdim", keepdim, "keepdims", keepdims, False),
+    )
 
 
 def check_float_input(op: str, *arrays: np.ndarray, names: tuple[str, ...] = ("x",)) -> None:
@@ -31,8 +41,10 @@ def check_float_input(op: str, *arrays: np.ndarray, names: tuple[str, ...] = ("x
     for Long'); kernels are only ever handed float32/float64 arrays."""
     for name, array in zip(names, arrays, strict=False):
         if array.dtype.kind != "f" or array.dtype.itemsize < 4:
-            raise TypeError(f"{op}: {name} must be a float32 or float64 tensor, got dtype "
-                            f"{array.dtype} (convert with .float() or .double())")
+            raise TypeError(
+                f"{op}: {name} must be a float32 or float64 tensor, got dtype "
+                f"{array.dtype} (convert with .float() or .double())"
+            )
 
 
 def result_dtype(*arrays: np.ndarray) -> np.dtype:

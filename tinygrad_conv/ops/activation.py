@@ -33,8 +33,9 @@ class ReLU(Function):
         (x,) = ctx.saved_tensors
         grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
         grad_x = np.empty_like(x)
-        kernels().relu_backward(x.reshape(-1), grad_out.reshape(-1), grad_x.reshape(-1),
-                                num_threads(x.size))
+        kernels().relu_backward(
+            x.reshape(-1), grad_out.reshape(-1), grad_x.reshape(-1), num_threads(x.size)
+        )
         return (grad_x,)
 
 
@@ -49,7 +50,8 @@ class LeakyReLU(Function):
     def check(x, negative_slope=0.01):
         check_float_input("leaky_relu", x)
         if isinstance(negative_slope, (bool, np.bool_)) or not isinstance(
-                negative_slope, (int, float, np.floating, np.integer)):
+            negative_slope, (int, float, np.floating, np.integer)
+        ):
             raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
         return {"negative_slope": float(negative_slope)}
 
@@ -57,8 +59,9 @@ class LeakyReLU(Function):
     def forward(ctx: Context, x, negative_slope):
         x = np.ascontiguousarray(x).reshape(x.shape)  # the kernel trusts a flat, contiguous buffer
         out = np.empty_like(x)
-        kernels().leaky_relu_forward(x.reshape(-1), out.reshape(-1), negative_slope,
-                                     num_threads(x.size))
+        kernels().leaky_relu_forward(
+            x.reshape(-1), out.reshape(-1), negative_slope, num_threads(x.size)
+        )
         ctx.save_for_backward(x)
         return out
 
@@ -67,8 +70,13 @@ class LeakyReLU(Function):
         (x,) = ctx.saved_tensors
         grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
         grad_x = np.empty_like(x)
-        kernels().leaky_relu_backward(x.reshape(-1), grad_out.reshape(-1), grad_x.reshape(-1),
-                                      ctx.params["negative_slope"], num_threads(x.size))
+        kernels().leaky_relu_backward(
+            x.reshape(-1),
+            grad_out.reshape(-1),
+            grad_x.reshape(-1),
+            ctx.params["negative_slope"],
+            num_threads(x.size),
+        )
         return (grad_x,)
 
 
@@ -90,8 +98,9 @@ class GELU(Function):
     def forward(ctx: Context, x, approximate):
         x = np.ascontiguousarray(x).reshape(x.shape)
         out = np.empty_like(x)
-        kernels().gelu_forward(x.reshape(-1), out.reshape(-1), approximate == "tanh",
-                               num_threads(x.size))
+        kernels().gelu_forward(
+            x.reshape(-1), out.reshape(-1), approximate == "tanh", num_threads(x.size)
+        )
         ctx.save_for_backward(x)
         return out
 
@@ -100,8 +109,13 @@ class GELU(Function):
         (x,) = ctx.saved_tensors
         grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
         grad_x = np.empty_like(x)
-        kernels().gelu_backward(x.reshape(-1), grad_out.reshape(-1), grad_x.reshape(-1),
-                                ctx.params["approximate"] == "tanh", num_threads(x.size))
+        kernels().gelu_backward(
+            x.reshape(-1),
+            grad_out.reshape(-1),
+            grad_x.reshape(-1),
+            ctx.params["approximate"] == "tanh",
+            num_threads(x.size),
+        )
         return (grad_x,)
 
 

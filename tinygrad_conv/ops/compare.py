@@ -14,8 +14,11 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge"]
 def _operand(op: str, value, like):
     if is_tensor(value):
         return value.data
-    if like is not None and np.ndim(value) == 0 and isinstance(
-            value, (int, float, bool, np.generic, np.ndarray)):
+    if (
+        like is not None
+        and np.ndim(value) == 0
+        and isinstance(value, (int, float, bool, np.generic, np.ndarray))
+    ):
         return np.asarray(value, dtype=scalar_dtype(value, like.dtype))  # as PyTorch's scalars
     try:
         array = np.asarray(value)
@@ -33,8 +36,10 @@ def _compare(op: str, ufunc, a, b):
         try:
             np.broadcast_shapes(x.shape, y.shape)
         except ValueError:
-            raise ValueError(f"{op}: operands could not be broadcast together, got shapes "
-                             f"{x.shape} and {y.shape}") from None
+            raise ValueError(
+                f"{op}: operands could not be broadcast together, got shapes "
+                f"{x.shape} and {y.shape}"
+            ) from None
     x, y = promote(x, y)
     return make_tensor(np.asarray(ufunc(x, y)))
 

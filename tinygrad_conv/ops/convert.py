@@ -8,8 +8,10 @@ import numpy as np
 
 from ..autograd import Context, Function, make_tensor
 
-ALLOWED = tuple(np.dtype(d) for d in (np.float32, np.float64, np.int64, np.int32, np.int16,
-                                      np.int8, np.uint8, np.bool_))
+ALLOWED = tuple(
+    np.dtype(d)
+    for d in (np.float32, np.float64, np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_)
+)
 
 
 class Cast(Function):
@@ -31,8 +33,9 @@ def as_dtype(op: str, dtype) -> np.dtype:
     try:
         wanted = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"{op}: dtype must be a NumPy dtype such as np.float32, np.int64 or bool, "
-                        f"got {dtype!r}") from None
+        raise TypeError(
+            f"{op}: dtype must be a NumPy dtype such as np.float32, np.int64 or bool, got {dtype!r}"
+        ) from None
     if wanted not in ALLOWED:
         raise TypeError(f"{op}: dtype must be float32, float64, an int type or bool, got {wanted}")
     return wanted

@@ -65,8 +65,10 @@ class Sub(BroadcastingBinary):
     def check(a, b):
         _check_broadcast("sub", a, b)
         if a.dtype.kind == "b" or b.dtype.kind == "b":
-            raise TypeError("sub: subtraction with a bool tensor is not supported (PyTorch's "
-                            "rule); convert it with .long() or .float() first")
+            raise TypeError(
+                "sub: subtraction with a bool tensor is not supported (PyTorch's "
+                "rule); convert it with .long() or .float() first"
+            )
 
     @staticmethod
     def forward(ctx: Context, a, b):
@@ -125,8 +127,10 @@ class Pow(BroadcastingBinary):
     def check(a, b):
         _check_broadcast("pow", a, b)
         if a.dtype.kind in "iub" and b.dtype.kind in "iub" and (b < 0).any():
-            raise ValueError("pow: integers to negative integer powers are not allowed; "
-                             "convert the base with .float()")
+            raise ValueError(
+                "pow: integers to negative integer powers are not allowed; "
+                "convert the base with .float()"
+            )
 
     @staticmethod
     def forward(ctx: Context, a, b):
@@ -157,8 +161,10 @@ class Neg(Function):
     @staticmethod
     def check(a):
         if a.dtype.kind == "b":
-            raise TypeError("neg: negation of a bool tensor is not supported (PyTorch's rule); "
-                            "use ~ on the NumPy array, or convert with .long()")
+            raise TypeError(
+                "neg: negation of a bool tensor is not supported (PyTorch's rule); "
+                "use ~ on the NumPy array, or convert with .long()"
+            )
 
     @staticmethod
     def forward(ctx: Context, a):
@@ -225,7 +231,8 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Context, grad_out):
         (a,) = ctx.saved_tensors
-        return (grad_out * np.sign(a),)  # d|a|/da = sign(a), 0 at a == 0 (PyTorch)
+        with np.errstate(invalid="ignore"):  # inf * 0 is NaN, silently, as in PyTorch
+            return (grad_out * np.sign(a),)  # d|a|/da = sign(a), 0 at a == 0 (PyTorch)
 
 
 class Sqrt(Function):

@@ -15,8 +15,9 @@ def _check_dim(op: str, dim, ndim: int) -> int:
     if not is_int(dim):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
     if not -ndim <= dim < ndim:
-        raise ValueError(f"{op}: dim {dim} is out of range for {ndim} dims "
-                         f"(expected {-ndim} to {ndim - 1})")
+        raise ValueError(
+            f"{op}: dim {dim} is out of range for {ndim} dims (expected {-ndim} to {ndim - 1})"
+        )
     return int(dim) % ndim
 
 
@@ -33,10 +34,14 @@ class Cat(Function):
             raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
         d = _check_dim("cat", dim, first.ndim)
         for i, a in enumerate(arrays):
-            if a.ndim != first.ndim or a.shape[:d] + a.shape[d + 1:] != \
-                    first.shape[:d] + first.shape[d + 1:]:
-                raise ValueError(f"cat: tensors must match in every dim but {d}, got shapes "
-                                 f"{first.shape} and {a.shape} (tensor {i})")
+            if (
+                a.ndim != first.ndim
+                or a.shape[:d] + a.shape[d + 1 :] != first.shape[:d] + first.shape[d + 1 :]
+            ):
+                raise ValueError(
+                    f"cat: tensors must match in every dim but {d}, got shapes "
+                    f"{first.shape} and {a.shape} (tensor {i})"
+                )
         return {"dim": d}
 
     @staticmethod
@@ -48,9 +53,10 @@ class Cat(Function):
         dim = ctx.params["dim"]
         ends = np.cumsum([shape[dim] for shape in ctx.input_shapes])[:-1]
         pieces = np.split(grad_out, ends, axis=dim)
-        return tuple(p.astype(dt, copy=False) if need else None
-                     for p, dt, need in zip(pieces, ctx.input_dtypes, ctx.needs_input_grad,
-                                            strict=True))
+        return tuple(
+            p.astype(dt, copy=False) if need else None
+            for p, dt, need in zip(pieces, ctx.input_dtypes, ctx.needs_input_grad, strict=True)
+        )
 
 
 class Stack(Function):
@@ -65,8 +71,10 @@ class Stack(Function):
         d = _check_dim("stack", dim, first.ndim + 1)
         for i, a in enumerate(arrays):
             if a.shape != first.shape:
-                raise ValueError(f"stack: tensors must all have one shape, got {first.shape} "
-                                 f"and {a.shape} (tensor {i})")
+                raise ValueError(
+                    f"stack: tensors must all have one shape, got {first.shape} "
+                    f"and {a.shape} (tensor {i})"
+                )
         return {"dim": d}
 
     @staticmethod
@@ -76,15 +84,17 @@ class Stack(Function):
     @staticmethod
     def backward(ctx: Context, grad_out):
         dim = ctx.params["dim"]
-        return tuple(np.take(grad_out, i, axis=dim).astype(dt, copy=False) if need else None
-                     for i, (dt, need) in enumerate(zip(ctx.input_dtypes, ctx.needs_input_grad,
-                                                        strict=True)))
+        return tuple(
+            np.take(grad_out, i, axis=dim).astype(dt, copy=False) if need else None
+            for i, (dt, need) in enumerate(zip(ctx.input_dtypes, ctx.needs_input_grad, strict=True))
+        )
 
 
 def _tensor_list(op: str, tensors):
     if is_tensor(tensors) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{op}: tensors must be a list or tuple of tensors, got "
-                        f"{type(tensors).__name__}")
+        raise TypeError(
+            f"{op}: tensors must be a list or tuple of tensors, got {type(tensors).__name__}"
+        )
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty list of tensors, got an empty one")
     return tuple(tensors)
@@ -115,8 +125,10 @@ class Pad(Function):
         if not isinstance(pad, (tuple, list)) or not all(is_int(p) for p in pad):
             raise TypeError(f"pad: pad must be a tuple of ints, got {pad!r}")
         if len(pad) % 2 or len(pad) // 2 > x.ndim:
-            raise ValueError(f"pad: pad must have an even length of at most 2 * {x.ndim} (two "
-                             f"per dim, last dim first), got {len(pad)}")
+            raise ValueError(
+                f"pad: pad must have an even length of at most 2 * {x.ndim} (two "
+                f"per dim, last dim first), got {len(pad)}"
+            )
         if mode != "constant":
             raise NotImplementedError(f"pad: only mode='constant' is implemented, got {mode!r}")
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
@@ -126,8 +138,10 @@ class Pad(Function):
             widths[x.ndim - 1 - k] = (int(pad[2 * k]), int(pad[2 * k + 1]))
         for d, (before, after) in enumerate(widths):
             if x.shape[d] + before + after < 0:
-                raise ValueError(f"pad: dim {d} of size {x.shape[d]} padded by ({before}, "
-                                 f"{after}) would have a negative size")
+                raise ValueError(
+                    f"pad: dim {d} of size {x.shape[d]} padded by ({before}, "
+                    f"{after}) would have a negative size"
+                )
         return {"pad": tuple(widths), "mode": mode, "value": value}
 
     @staticmethod

@@ -10,8 +10,18 @@ from ..autograd import Context, Function, is_tensor
 from ._args import one_of
 from .elementwise import unbroadcast
 
-__all__ = ["reshape", "view", "view_as", "transpose", "permute", "flatten", "squeeze", "unsqueeze",
-           "expand", "getitem"]
+__all__ = [
+    "reshape",
+    "view",
+    "view_as",
+    "transpose",
+    "permute",
+    "flatten",
+    "squeeze",
+    "unsqueeze",
+    "expand",
+    "getitem",
+]
 
 
 class Reshape(Function):
@@ -127,8 +137,10 @@ class Unsqueeze(Reshape):
         if not is_int(dim):
             raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
         if not -x.ndim - 1 <= dim <= x.ndim:
-            raise ValueError(f"unsqueeze: dim {dim} is out of range for a {x.ndim}-D tensor "
-                             f"(expected {-x.ndim - 1} to {x.ndim})")
+            raise ValueError(
+                f"unsqueeze: dim {dim} is out of range for a {x.ndim}-D tensor "
+                f"(expected {-x.ndim - 1} to {x.ndim})"
+            )
         d = int(dim) % (x.ndim + 1)
         return {"shape": x.shape[:d] + (1,) + x.shape[d:]}
 
@@ -145,16 +157,20 @@ class Expand(Function):
             raise TypeError(f"expand: sizes must be ints, got {shape!r}")
         lead = len(shape) - x.ndim
         if lead < 0:
-            raise ValueError(f"expand: got {len(shape)} sizes for a {x.ndim}-D tensor "
-                             f"{x.shape}; give at least {x.ndim}")
+            raise ValueError(
+                f"expand: got {len(shape)} sizes for a {x.ndim}-D tensor "
+                f"{x.shape}; give at least {x.ndim}"
+            )
         target = []
         for i, size in enumerate(shape):
             own = x.shape[i - lead] if i >= lead else None
             if size == -1 and own is not None:
                 size = own
             if size < 0 or (own is not None and own != 1 and own != size):
-                raise ValueError(f"expand: cannot expand {x.shape} to {tuple(shape)}: dim {i} "
-                                 f"is {own if own is not None else 'new'}, asked {size}")
+                raise ValueError(
+                    f"expand: cannot expand {x.shape} to {tuple(shape)}: dim {i} "
+                    f"is {own if own is not None else 'new'}, asked {size}"
+                )
             target.append(int(size))
         return {"shape": tuple(target)}
 
@@ -178,8 +194,9 @@ class GetItem(Function):
         try:
             np.empty(x.shape, dtype=np.bool_)[index]  # NumPy's own rules, on a cheap dummy
         except IndexError as err:
-            raise IndexError(f"getitem: index {index!r} is invalid for shape {x.shape}: {err}") \
-                from None
+            raise IndexError(
+                f"getitem: index {index!r} is invalid for shape {x.shape}: {err}"
+            ) from None
         except (TypeError, ValueError) as err:
             raise TypeError(f"getitem: unsupported index {index!r}: {err}") from None
         return {"index": index}
@@ -207,16 +224,23 @@ def _is_basic(index) -> bool:
 
 def _plain_index(index):
     """Tensors inside an index become their arrays (integer-valued floats become int arrays)."""
+
     def plain(item):
         if is_tensor(item):  # int64 and bool tensors index; float ones do not (PyTorch)
             if item.dtype.kind == "f":
-                raise IndexError("getitem: a float Tensor cannot index; use ints, slices, or an "
-                                 "integer or bool tensor or array")
+                raise IndexError(
+                    "getitem: a float Tensor cannot index; use ints, slices, or an "
+                    "integer or bool tensor or array"
+                )
             item = item.data
         if isinstance(item, list):
             item = np.asarray(item)
-        if isinstance(item, slice) and item.step is not None and is_int(item.step) and \
-                item.step == 0:
+        if (
+            isinstance(item, slice)
+            and item.step is not None
+            and is_int(item.step)
+            and item.step == 0
+        ):
             raise ValueError(f"getitem: slice step cannot be zero, got {item!r}")
         return item
 

@@ -98,8 +98,9 @@ class Max(Function):
         params = _check_reduce(cls.name, x, axis, keepdims)
         axes = range(x.ndim) if params["axis"] is None else params["axis"]
         if any(x.shape[a] == 0 for a in axes):
-            raise ValueError(f"{cls.name}: cannot reduce over an empty dim (no identity), got "
-                             f"shape {x.shape}")
+            raise ValueError(
+                f"{cls.name}: cannot reduce over an empty dim (no identity), got shape {x.shape}"
+            )
         return params
 
     @classmethod
@@ -218,8 +219,9 @@ def _argextreme(op: str, fn, x, dim, keepdim, axis, keepdims):
         raise TypeError(f"{op}: keepdim must be a bool, got {keep!r}")
     if dim is None:
         if data.size == 0:
-            raise ValueError(f"{op}: cannot take the {op} of an empty tensor, got shape "
-                             f"{data.shape}")
+            raise ValueError(
+                f"{op}: cannot take the {op} of an empty tensor, got shape {data.shape}"
+            )
         index = np.asarray(fn(data), dtype=np.int64)
         return make_tensor(index.reshape((1,) * data.ndim) if keep else index)
     if not is_int(dim):

@@ -49,8 +49,10 @@ def _bound(name: str, value):
     if value is None:
         return None
     if is_tensor(value) or isinstance(value, np.ndarray):
-        raise TypeError(f"clamp: {name} must be a number or None (for tensor bounds use "
-                        f"maximum/minimum), got {type(value).__name__}")
+        raise TypeError(
+            f"clamp: {name} must be a number or None (for tensor bounds use "
+            f"maximum/minimum), got {type(value).__name__}"
+        )
     if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
         raise TypeError(f"clamp: {name} must be a number or None, got {value!r}")
     return value
@@ -110,8 +112,10 @@ class Where(Function):
         try:
             np.broadcast_shapes(condition.shape, a.shape, b.shape)
         except ValueError:
-            raise ValueError(f"where: condition {condition.shape}, x {a.shape} and y {b.shape} "
-                             f"could not be broadcast together") from None
+            raise ValueError(
+                f"where: condition {condition.shape}, x {a.shape} and y {b.shape} "
+                f"could not be broadcast together"
+            ) from None
 
     @staticmethod
     def forward(ctx: Context, condition, a, b):

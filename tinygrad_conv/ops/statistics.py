@@ -105,14 +105,16 @@ def _var_args(op, dim, unbiased, keepdim, correction, axis, keepdims):
 
 
 def var(x, dim=None, unbiased=None, keepdim=None, *, correction=None, axis=None, keepdims=None):
-    axis, correction, keepdims = _var_args("var", dim, unbiased, keepdim, correction, axis,
-                                           keepdims)
+    axis, correction, keepdims = _var_args(
+        "var", dim, unbiased, keepdim, correction, axis, keepdims
+    )
     return Var.apply(x, axis=axis, correction=correction, keepdims=keepdims)
 
 
 def std(x, dim=None, unbiased=None, keepdim=None, *, correction=None, axis=None, keepdims=None):
-    axis, correction, keepdims = _var_args("std", dim, unbiased, keepdim, correction, axis,
-                                           keepdims)
+    axis, correction, keepdims = _var_args(
+        "std", dim, unbiased, keepdim, correction, axis, keepdims
+    )
     return Std.apply(x, axis=axis, correction=correction, keepdims=keepdims)
 
 

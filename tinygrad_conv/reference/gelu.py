@@ -20,8 +20,9 @@ K_TANH = math.sqrt(2 / math.pi)
 C_TANH = 0.044715
 
 
-def gelu_forward(x: np.ndarray, out: np.ndarray, approximate_tanh: bool,
-                 num_threads: int = 1) -> None:
+def gelu_forward(
+    x: np.ndarray, out: np.ndarray, approximate_tanh: bool, num_threads: int = 1
+) -> None:
     """out = x Phi(x) (or the tanh form), on flat arrays."""
     v = x.astype(np.float64)
     if approximate_tanh:
@@ -30,8 +31,13 @@ def gelu_forward(x: np.ndarray, out: np.ndarray, approximate_tanh: bool,
         out[...] = 0.5 * v * (1 + _erf(v / math.sqrt(2))) if v.size else v
 
 
-def gelu_backward(x: np.ndarray, grad_out: np.ndarray, grad_x: np.ndarray,
-                  approximate_tanh: bool, num_threads: int = 1) -> None:
+def gelu_backward(
+    x: np.ndarray,
+    grad_out: np.ndarray,
+    grad_x: np.ndarray,
+    approximate_tanh: bool,
+    num_threads: int = 1,
+) -> None:
     """grad_x = grad_out * dy/dx, on flat arrays."""
     v = x.astype(np.float64)
     if approximate_tanh:

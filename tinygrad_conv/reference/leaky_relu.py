@@ -12,13 +12,19 @@ from __future__ import annotations
 import numpy as np
 
 
-def leaky_relu_forward(x: np.ndarray, out: np.ndarray, negative_slope: float,
-                       num_threads: int = 1) -> None:
+def leaky_relu_forward(
+    x: np.ndarray, out: np.ndarray, negative_slope: float, num_threads: int = 1
+) -> None:
     """out = x where x > 0, else negative_slope * x, on flat arrays."""
     np.copyto(out, np.where(x > 0, x, x * x.dtype.type(negative_slope)))
 
 
-def leaky_relu_backward(x: np.ndarray, grad_out: np.ndarray, grad_x: np.ndarray,
-                        negative_slope: float, num_threads: int = 1) -> None:
+def leaky_relu_backward(
+    x: np.ndarray,
+    grad_out: np.ndarray,
+    grad_x: np.ndarray,
+    negative_slope: float,
+    num_threads: int = 1,
+) -> None:
     """grad_x = grad_out where x > 0, else negative_slope * grad_out, on flat arrays."""
     np.copyto(grad_x, np.where(x > 0, grad_out, grad_out * x.dtype.type(negative_slope)))
