@@ -25,7 +25,7 @@ def add_export_parser(sub: Any) -> None:
     add("--opset", type=int, default=17, help="ONNX opset version (%(default)s)")
     add("--static-batch", action="store_true",
         help="fix the batch size to --batch instead of a symbolic 'batch' dimension")
-    add("--batch", type=int, default=1, help="batch size of the example input (%(default)s)")
+    add("--batch", type=int, default=2, help="batch size of the example input (%(default)s)")
 
 
 def _model_from_weights(path: str):
