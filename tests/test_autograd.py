@@ -72,10 +72,11 @@ def test_repeated_backward_accumulates_by_hand():
 
 
 def test_backward_through_a_shared_subgraph_twice():
-    """Two outputs sharing a subgraph: grads add up over the two backward calls."""
+    """Two outputs sharing a subgraph: grads add up over the two backward calls (the first keeps
+    the shared part's saved arrays with retain_graph=True, as PyTorch needs)."""
     x = _t([0.5, -1.0])
     h = x.tanh()
-    (h * 2.0).sum().backward()
+    (h * 2.0).sum().backward(retain_graph=True)
     (h * h).sum().backward()
     t = np.tanh([0.5, -1.0])
     np.testing.assert_allclose(x.grad, (2.0 + 2 * t) * (1 - t**2), rtol=1e-14)

@@ -9,15 +9,24 @@ parents, saved arrays).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-_grad_enabled = True
-_anomaly_enabled = False
-_module_scope: tuple[tuple[str, str], ...] = ()  # (path, class name) of the nn.Modules being called
+from . import _grad_passes, _saved
+from ._grad_mode import (  # noqa: F401 - re-exported: the engine's public names live here
+    current_module_scope,
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    module_scope,
+    no_grad,
+    set_grad_enabled,
+    state,
+)
+
 _tensor_class: Any = None  # set by register_tensor_class (tensor.py), the one Tensor <-> ops seam
 _as_tensor: Any = None
 
@@ -39,30 +48,57 @@ def make_tensor(array: np.ndarray, requires_grad: bool = False, ctx: Context | N
 
 
 class Context:
-    """What one op call remembers for its backward: parents, parameters, saved arrays."""
+    """What one op call remembers for its backward: parents, parameters, saved arrays.
 
-    __slots__ = ("fn", "parents", "params", "saved_tensors", "needs_input_grad", "__dict__")
+    What backward may read (STYLE.md): the arrays saved with `save_for_backward` (or, by name,
+    in the `saved` dict), the user's parameters and derived state (conv geometry) in `params`,
+    the inputs' shapes and dtypes in `input_shapes` / `input_dtypes` (recorded at forward).
+    Saved arrays are the only arrays an op keeps on ctx: a backward without retain_graph releases
+    both `saved_tensors` and `saved`; `params` and the structure stay (pictures need them).
+    """
 
-    def __init__(self, fn: type[Function], parents: tuple, params: dict[str, Any]):
+    __slots__ = ("fn", "parents", "params", "saved_tensors", "needs_input_grad", "_inputs",
+                 "__dict__")
+    _versions: tuple = ()  # set by apply when something was saved (see _saved.py)
+    _checksums: tuple | None = None  # set under detect_anomaly
+    _released = False  # set by release()
+
+    def __init__(self, fn: type[Function], parents: tuple, params: dict[str, Any],
+                 inputs: tuple = ()):
         self.fn = fn
         self.parents = parents
         self.params = params
         self.saved_tensors: tuple[np.ndarray, ...] = ()
-        self.needs_input_grad = tuple(p.requires_grad for p in parents)
+        self.needs_input_grad = tuple([p.requires_grad for p in parents])
+        self._inputs = inputs  # the arrays forward got (their shapes and dtypes bind backward)
+
+    @property
+    def input_shapes(self) -> tuple[tuple[int, ...], ...]:
+        return tuple([a.shape for a in self._inputs])
+
+    @property
+    def input_dtypes(self) -> tuple[np.dtype, ...]:
+        return tuple([a.dtype for a in self._inputs])
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         self.saved_tensors = arrays
 
-    # What backward may read (STYLE.md): saved arrays, the user's parameters in `params`, the
-    # inputs' shapes and dtypes from the parents (below), and derived state such as the conv
-    # geometry in `params` too, computed once by the op's check.
     @property
-    def input_shapes(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(p.data.shape for p in self.parents)
+    def saved(self) -> dict[str, Any]:
+        """Named saved arrays, for ops that prefer names to positions (released like the rest)."""
+        saved = self.__dict__.get("saved")
+        if saved is None:
+            saved = self.__dict__["saved"] = {}
+        return saved
 
-    @property
-    def input_dtypes(self) -> tuple[np.dtype, ...]:
-        return tuple(p.data.dtype for p in self.parents)
+    def release(self) -> None:
+        """Drop the saved arrays (a backward without retain_graph calls this once they are used)."""
+        named = self.__dict__.get("saved")
+        if self.saved_tensors or named:
+            self._released = True
+            self.saved_tensors = ()
+            if named:
+                named.clear()
 
 
 class Function:
@@ -99,23 +135,31 @@ class Function:
                 tensors = tuple(_as_tensor(t, like) for t in inputs)
             except TypeError as err:  # say which op was called, not only what Tensor() refused
                 raise TypeError(f"{cls.name}: an input could not become a Tensor: {err}") from None
-        arrays = tuple(t.data for t in tensors)
+        arrays = tuple(t._data for t in tensors)
         checked = cls.check(*arrays, **params)
         if checked is not None:
             params = checked
-        ctx = Context(cls, tensors, params)
+        ctx = Context(cls, tensors, params, arrays)
         out = cls.forward(ctx, *arrays, **params)
-        if _anomaly_enabled and not _all_finite(out):
+        modes = state
+        if modes.anomaly and not _all_finite(out):
             raise RuntimeError(
                 f"detect_anomaly: {cls.name} produced NaN or Inf in forward: output of shape "
                 f"{tuple(np.shape(out))} from inputs {_describe(tensors)}"
             )
-        if not _grad_enabled:
+        if not modes.grad_enabled:
             return Tensor._make(out, False, None)
-        requires_grad = any(ctx.needs_input_grad)
-        if not requires_grad:
+        if not any(ctx.needs_input_grad):
             ctx.saved_tensors = ()  # constants keep their graph (for pictures), not its arrays
-        return Tensor._make(out, requires_grad, ctx)
+            ctx.__dict__.pop("saved", None)
+            return Tensor._make(out, False, ctx)
+        result = Tensor._make(out, True, ctx)
+        saved = ctx.saved_tensors
+        if saved or "saved" in ctx.__dict__:
+            ctx._versions = ([t._version for t in tensors], out)  # checked by _saved.verify
+            if modes.anomaly:
+                ctx._checksums = _saved.checksums(saved)
+        return result
 
 
 def _all_finite(array: np.ndarray) -> bool:
@@ -127,49 +171,6 @@ def _describe(tensors: tuple) -> str:
     return ", ".join(
         f"{t.name or ('leaf' if t.op is None else t.op)!s} {tuple(t.shape)}" for t in tensors
     )
-
-
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block operations build no graph and their results do not require grad."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled
-
-
-@contextlib.contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Inside this block the first op whose forward output or backward gradient holds NaN or Inf
-    raises RuntimeError naming the op, the phase and the tensor."""
-    global _anomaly_enabled
-    previous, _anomaly_enabled = _anomaly_enabled, True
-    try:
-        yield
-    finally:
-        _anomaly_enabled = previous
-
-
-@contextlib.contextmanager
-def module_scope(path: str, class_name: str) -> Iterator[None]:
-    """Tensors made inside this block remember the nn.Module at `path` that made them (pictures)."""
-    global _module_scope
-    previous = _module_scope
-    _module_scope = previous + ((path, class_name),)
-    try:
-        yield
-    finally:
-        _module_scope = previous
-
-
-def current_module_scope() -> tuple[tuple[str, str], ...]:
-    return _module_scope
 
 
 def topo_order(root) -> list:
@@ -195,28 +196,44 @@ def topo_order(root) -> list:
 StepHook = Callable[[Any, np.ndarray, tuple], None]
 
 
-def backward(root, grad: Any = None, on_step: StepHook | None = None) -> None:
+def backward(root, grad: Any = None, retain_graph: bool | None = False,
+             on_step: StepHook | None = None) -> None:
     """Reverse-mode autodiff from `root`, adding into `.grad` of every tensor that requires grad.
 
     A Function's backward returns new arrays or views of grad_out (never its saved forward arrays).
 
-    Gradients are summed per tensor in a local dict; `.grad` is touched only once the whole pass
-    has succeeded, so a failure leaves every tensor as it was. `on_step(tensor, grad_in,
-    parent_grads)` sees each op's step (trace_backward uses it).
+    Before any op's backward runs, every ctx on the way is checked: not released by an earlier
+    backward, its saved tensors at the versions they were saved at (and under detect_anomaly, the
+    same checksums). Gradients are summed per tensor in a local dict, after the tensor's hooks;
+    `.grad` is touched only once the whole pass has succeeded, so a failure leaves every grad as
+    it was. Without `retain_graph`, each ctx's saved arrays are released once its backward ran.
+    `on_step(tensor, grad_in, parent_grads)` sees each op's step (trace_backward uses it).
     """
+    if retain_graph is not None and not isinstance(retain_graph, (bool, np.bool_)):
+        raise TypeError(f"backward: retain_graph must be a bool, got {retain_graph!r}")
     seed = _seed_grad(root, grad)
     order = topo_order(root)
+    for tensor in order:
+        ctx = tensor._ctx
+        if ctx is not None and tensor.requires_grad:
+            if ctx._released or ctx._versions or ctx._checksums is not None:
+                _saved.verify(tensor, ctx)
+    release = not retain_graph
     pending: dict[int, np.ndarray] = {id(root): seed}
     finished: list[tuple[Any, np.ndarray]] = []
     for tensor in reversed(order):
         grad_in = pending.pop(id(tensor), None)
         if grad_in is None or not tensor.requires_grad:
             continue
+        if tensor._hooks:
+            grad_in = _run_hooks(tensor, grad_in)
         finished.append((tensor, grad_in))
         ctx = tensor._ctx
         if ctx is None:
             continue
         parent_grads = ctx.fn.backward(ctx, grad_in)
+        if release:
+            ctx.release()
         if not isinstance(parent_grads, tuple):
             parent_grads = (parent_grads,)
         if len(parent_grads) != len(ctx.parents):
@@ -224,12 +241,12 @@ def backward(root, grad: Any = None, on_step: StepHook | None = None) -> None:
                 f"{ctx.fn.name}: backward returned {len(parent_grads)} gradients for "
                 f"{len(ctx.parents)} inputs"
             )
-        for parent, parent_grad in zip(ctx.parents, parent_grads, strict=True):
+        for i, (parent, parent_grad) in enumerate(zip(ctx.parents, parent_grads, strict=True)):
             if parent_grad is None or not parent.requires_grad:
                 continue
             if isinstance(parent_grad, np.generic):  # NumPy turns 0-d results into scalars
                 parent_grad = np.asarray(parent_grad)
-            _check_grad(ctx.fn.name, parent, parent_grad)
+            _check_grad(ctx, i, parent, parent_grad)
             key = id(parent)
             pending[key] = pending[key] + parent_grad if key in pending else parent_grad
         if on_step is not None:
@@ -237,10 +254,37 @@ def backward(root, grad: Any = None, on_step: StepHook | None = None) -> None:
     _store_grads(finished)
 
 
+def _run_hooks(tensor, grad: np.ndarray) -> np.ndarray:
+    """Each hook sees the gradient computed for `tensor`; one that returns a value replaces it."""
+    for hook in tuple(tensor._hooks.values()):
+        result = hook(grad)
+        if result is None:
+            continue
+        if isinstance(result, _tensor_class):
+            result = result._data
+        result = np.asarray(result)
+        if result.shape != tensor._data.shape or result.dtype.kind not in "fiub":
+            raise RuntimeError(
+                f"hook {getattr(hook, '__name__', hook)!s}: returned a gradient of shape "
+                f"{result.shape} and dtype {result.dtype} for a tensor of shape "
+                f"{tuple(tensor._data.shape)}; a hook returns None or an array of that shape"
+            )
+        grad = result.astype(tensor._data.dtype, copy=False)
+    return grad
+
+
 def _store_grads(finished: list[tuple[Any, np.ndarray]]) -> None:
     """Add each total into `.grad`. An array is stored as is only if no other tensor's grad shares
     its memory: pass-through backwards (add, reshape) hand one buffer to several tensors, and a
     later `+=` on one grad must not change another, so those get copies."""
+    for tensor, total in finished:
+        grad = tensor._grad
+        if grad is not None and (grad.shape != total.shape or grad.dtype != tensor._data.dtype):
+            raise RuntimeError(
+                f"backward: the .grad of shape {grad.shape} and dtype {grad.dtype} no longer "
+                f"matches its tensor (shape {tuple(tensor._data.shape)}, dtype "
+                f"{tensor._data.dtype}) after .data was replaced; set .grad = None first"
+            )
     claimed: set[int] = set()
     for tensor, total in finished:
         buffer = total
@@ -250,10 +294,11 @@ def _store_grads(finished: list[tuple[Any, np.ndarray]]) -> None:
             id(buffer) not in claimed and total.flags.writeable and total.dtype == tensor.dtype
         )
         claimed.add(id(buffer))
-        if tensor.grad is None:
-            tensor.grad = total if private else np.array(total, dtype=tensor.dtype, copy=True)
+        if tensor._grad is None:
+            tensor._grad = total if private else np.array(total, dtype=tensor.dtype, copy=True)
         else:
-            tensor.grad += total
+            _grad_passes.accumulating(tensor)  # pictures mark grads of several passes
+            tensor._grad += total
 
 
 def _seed_grad(root, grad: Any) -> np.ndarray:
@@ -263,13 +308,13 @@ def _seed_grad(root, grad: Any) -> np.ndarray:
             "make its inputs with requires_grad=True (and not under no_grad)"
         )
     if grad is None:
-        if root.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward: grad can be omitted only for a one-element tensor, got shape "
                 f"{tuple(root.shape)}; pass grad= an array of that shape"
             )
         return np.ones(root.shape, dtype=root.dtype)
-    grad = np.asarray(grad.data if isinstance(grad, _tensor_class) else grad)
+    grad = np.asarray(grad._data if isinstance(grad, _tensor_class) else grad)
     if grad.dtype.kind not in "fiub":
         raise TypeError(f"backward: grad must be a float array, got dtype {grad.dtype}")
     if grad.shape != root.shape:
@@ -279,15 +324,24 @@ def _seed_grad(root, grad: Any) -> np.ndarray:
     return grad.astype(root.dtype, copy=True)
 
 
-def _check_grad(op: str, parent, grad: np.ndarray) -> None:
-    if not isinstance(grad, np.ndarray) or grad.shape != parent.shape or grad.dtype != parent.dtype:
+def _check_grad(ctx: Context, i: int, parent, grad: np.ndarray) -> None:
+    op, array = ctx.fn.name, ctx._inputs[i]
+    shape, dtype = array.shape, array.dtype
+    if not isinstance(grad, np.ndarray) or grad.shape != shape or grad.dtype != dtype:
         got = (getattr(grad, "shape", None), getattr(grad, "dtype", type(grad).__name__))
         raise RuntimeError(
             f"{op}: backward returned a gradient of shape/dtype {got} for an input of shape "
-            f"{tuple(parent.shape)} and dtype {parent.dtype}"
+            f"{shape} and dtype {dtype}"
         )
-    if _anomaly_enabled and not _all_finite(grad):
+    data = parent._data
+    if data.shape != shape or data.dtype != dtype:
+        raise RuntimeError(
+            f"{op}: input {i} ({parent.name or 'tensor'}) had shape {shape} and dtype {dtype} "
+            f"when {op} used it, but its .data was replaced by an array of shape "
+            f"{data.shape} and dtype {data.dtype} before backward"
+        )
+    if state.anomaly and not _all_finite(grad):
         raise RuntimeError(
             f"detect_anomaly: {op} produced NaN or Inf in backward: gradient for input "
-            f"{parent.name or 'tensor'} of shape {tuple(parent.shape)}"
+            f"{parent.name or 'tensor'} of shape {tuple(shape)}"
         )
