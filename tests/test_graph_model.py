@@ -31,6 +31,8 @@ def renders(source: str) -> bool:
         done = subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True)
         assert done.returncode == 0, done.stderr.decode()
         assert b"<svg" in done.stdout
+    if _graph_render.wasm_available():
+        assert "<svg" in _graph_render.render_wasm_svg(source).decode()
     return True
 
 
