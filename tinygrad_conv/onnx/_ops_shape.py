@@ -169,9 +169,7 @@ def getitem(g: Graph, t, xs: list[Value], p: dict):
     x, index = xs[0], p["index"]
     items = list(index) if isinstance(index, tuple) else [index]
     if not all(i is None or i is Ellipsis or isinstance(i, slice) or is_int(i) for i in items):
-        raise NotImplementedError(
-            "onnx export: getitem with an integer or boolean array index has no mapping here "
-            "(only ints, slices, None and ...)")
+        return _gather(g, x, items)
     if Ellipsis in items:
         at = items.index(Ellipsis)
         used = sum(1 for i in items if i is not None and i is not Ellipsis)
@@ -213,4 +211,27 @@ def getitem(g: Graph, t, xs: list[Value], p: dict):
         name = g.unsqueeze(name, new_axes, hint="getitem")
     if name == x.name:
         name = g.node("Identity", [name], hint="getitem")
+    return name, batch
+
+
+def _gather(g: Graph, x: Value, items: list):
+    """One integer (or 1-D boolean) array on one axis, full slices elsewhere: Gather."""
+    arrays = [k for k, i in enumerate(items) if isinstance(i, np.ndarray)]
+    full = all(isinstance(i, slice) and i == slice(None) for k, i in enumerate(items)
+               if k not in arrays)
+    if len(arrays) != 1 or not full or any(i is Ellipsis for i in items):
+        raise NotImplementedError(
+            "onnx export: getitem maps ints, slices, None and ..., or one integer/boolean array "
+            "on one axis with full slices elsewhere; this index has no mapping")
+    axis, index = arrays[0], items[arrays[0]]
+    if index.dtype == np.bool_:
+        if index.ndim != 1:
+            raise NotImplementedError("onnx export: getitem with a boolean mask of more than one "
+                                      "dimension has no mapping")
+        index = np.flatnonzero(index)
+    index = index.astype(np.int64)
+    name = g.node("Gather", [x.name, g.const(index)], hint="getitem", axis=axis)
+    batch = x.batch
+    if batch is not None:
+        batch = None if batch == axis else batch + (index.ndim - 1 if axis < batch else 0)
     return name, batch
