@@ -12,6 +12,8 @@ import os
 import types
 import warnings
 
+from ._checks import as_count
+
 # One module per kernel family: kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
 KERNEL_MODULES = ("relu", "conv2d", "conv_direct", "pool", "cross_entropy", "batchnorm",
                   "leaky_relu", "gelu")
@@ -83,28 +85,37 @@ def num_threads(size: int) -> int:
     return _max_threads
 
 
+# The most threads a kernel may be given (set_num_threads, TINYGRAD_CONV_NUM_THREADS, --threads):
+# far beyond any CPU this runs on, and far below what makes libgomp give up and exit the process.
+MAX_THREADS = 256
+THREADS_VAR = "TINYGRAD_CONV_NUM_THREADS"
+
+
 def _detect_threads() -> int:
-    for var in ("TINYGRAD_CONV_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(var, "")
-        if value.isdigit() and int(value) > 0:
-            return int(value)
+    value = os.environ.get(THREADS_VAR, "").strip()
+    if value:  # ours: a bad value is an error, as TINYGRAD_CONV_BACKEND's is
+        if not value.isdigit() or not 1 <= int(value) <= MAX_THREADS:
+            raise ValueError(f"{THREADS_VAR} must be an int between 1 and {MAX_THREADS}, got "
+                             f"{value!r}")
+        return int(value)
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()  # OpenMP's: used when it is one int
+    if value.isdigit() and int(value) > 0:
+        return min(int(value), MAX_THREADS)
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        count = len(os.sched_getaffinity(0))
     except AttributeError:
-        return max(1, os.cpu_count() or 1)
+        count = os.cpu_count() or 1
+    return min(max(1, count), MAX_THREADS)
 
 
 _max_threads = _detect_threads()
 
 
 def set_num_threads(n: int) -> None:
-    """Cap the threads the kernels use (OpenMP prange); 1 makes them serial."""
+    """Cap the threads the kernels use (OpenMP prange), 1 to MAX_THREADS (256); 1 makes them
+    serial. Python and NumPy ints are accepted; a bool is a TypeError."""
     global _max_threads
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"set_num_threads: n must be an int >= 1, got {n!r}")
-    if n < 1:
-        raise ValueError(f"set_num_threads: n must be an int >= 1, got {n!r}")
-    _max_threads = n
+    _max_threads = as_count("set_num_threads", "n", n, 1, MAX_THREADS)
 
 
 def _initial_choice() -> None:

@@ -107,7 +107,10 @@ class CrossEntropy(Function):
     @staticmethod
     def forward(ctx: Context, x, target, reduction, label_smoothing, weight, ignore_index):
         x = np.ascontiguousarray(x)  # the kernel trusts C-contiguous rows
-        target = target.astype(np.intp, copy=False)  # range-checked in check
+        # A private copy, range-checked again: check() saw the caller's array, which another
+        # thread may change before the kernel reads x[i, target[i]] unchecked.
+        target = np.array(target, dtype=np.intp)
+        _check_target(target, *x.shape, ignore_index)
         n = x.shape[0]
         loss, softmax = np.empty(n), np.empty_like(x)  # loss: float64 per row, whatever x's dtype
         kernels().cross_entropy_forward(
@@ -138,6 +141,56 @@ class CrossEntropy(Function):
             p["ignore_index"],
         )
         return grad_x, None  # no gradient for the class indices
+
+
+class CrossEntropyProbs(Function):
+    """Cross-entropy against class probabilities t (N, C), PyTorch's soft-target form:
+    loss_i = -sum_j w_j t'_ij log_softmax(x_i)_j, t' = (1 - eps) t + eps / C; the mean divides by
+    N. dL/dx_ij = (sum_k w_k t'_ik) softmax_ij - w_j t'_ij; dL/dt_ij = -(1 - eps) w_j
+    log_softmax_ij."""
+
+    name = "cross_entropy"
+    inputs = ("logits", "target")
+
+    @staticmethod
+    def check(x, target, reduction="mean", label_smoothing=0.0, weight=None):
+        op = "cross_entropy"
+        params = CrossEntropy.check(
+            x, np.zeros(x.shape[:1], np.intp), reduction, label_smoothing, weight
+        )
+        if target.dtype != x.dtype:
+            raise TypeError(
+                f"{op}: a probability target must have x's dtype {x.dtype}, got {target.dtype}"
+            )
+        del params["ignore_index"]  # PyTorch ignores it for probability targets
+        return params
+
+    @staticmethod
+    def forward(ctx: Context, x, target, reduction, label_smoothing, weight):
+        eps, c = label_smoothing, x.shape[1]
+        with np.errstate(invalid="ignore", over="ignore"):
+            m = x.max(axis=1, keepdims=True)
+            shifted = x - m
+            log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        smooth = (1 - eps) * target + eps / c
+        w = np.ones(c, x.dtype) if weight is None else weight.astype(x.dtype)
+        ctx.save_for_backward(log_p, smooth, w)
+        loss = -(w * smooth * log_p).sum(axis=1)
+        return _reduce(loss, reduction, float(x.shape[0]), x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        log_p, smooth, w = ctx.saved_tensors
+        n = log_p.shape[0]
+        grad_loss = _grad_rows(grad_out, n, ctx.params["reduction"], float(n))[:, None]
+        grad_x = grad_target = None
+        if ctx.needs_input_grad[0]:
+            weighted = (w * smooth).sum(axis=1, keepdims=True)
+            grad_x = (grad_loss * (weighted * np.exp(log_p) - w * smooth)).astype(log_p.dtype)
+        if ctx.needs_input_grad[1]:
+            eps = ctx.params["label_smoothing"]
+            grad_target = (grad_loss * -(1 - eps) * w * log_p).astype(log_p.dtype)
+        return grad_x, grad_target
 
 
 def _reduce(loss: np.ndarray, reduction: str, denominator: float, dtype: np.dtype) -> np.ndarray:
@@ -175,7 +228,8 @@ class NLLLoss(Function):
 
     @staticmethod
     def forward(ctx: Context, x, target, weight, ignore_index, reduction):
-        target = target.astype(np.intp, copy=True)
+        target = np.array(target, dtype=np.intp)  # a private copy, checked again (as above)
+        _check_target(target, *x.shape, ignore_index, op="nll_loss")
         kept = target != ignore_index
         t = np.where(kept, target, 0)
         w_t = np.where(kept, 1.0 if weight is None else weight[t], 0.0)
@@ -221,8 +275,17 @@ def cross_entropy(
     """loss_i = (1 - eps) * w_t * -log_softmax(x_i)[t] + eps / C * sum_j w_j * -log_softmax(x_i)[j]
     (0 where t = ignore_index), then the sum, none, or the weighted mean sum_i loss_i / sum_i w_t.
     x (N, C, d1, ...) with target (N, d1, ...) is read as N * d1 * ... rows, as PyTorch does.
+    A float target of x's shape (N, C) holds class probabilities (PyTorch's other form).
     (nn.functional.cross_entropy takes PyTorch's argument order.)"""
     target = _as_target(target)
+    shape = tuple(np.shape(x.data if is_tensor(x) else x))
+    if target.dtype.kind == "f" and target.shape == shape and len(shape) == 2:
+        dtype = x.dtype if is_tensor(x) else np.result_type(np.asarray(x).dtype, np.float32)
+        if target.dtype != dtype and not target.requires_grad:  # a constant takes x's dtype
+            target = make_tensor(target.data.astype(dtype))
+        return CrossEntropyProbs.apply(
+            x, target, reduction=reduction, label_smoothing=label_smoothing, weight=weight
+        )
     x, target, unflatten = _rows("cross_entropy", x, target, reduction)
     loss = CrossEntropy.apply(
         x,
