@@ -7,9 +7,8 @@ converter registered for its name in _graph.CONVERTERS.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -81,35 +80,13 @@ def _input_copy(example: Any, name: str) -> Tensor:
     return Tensor(array, requires_grad=True, dtype=dtype, name=name)
 
 
-@contextlib.contextmanager
-def _grad_mode_on() -> Iterator[None]:
-    if autograd.is_grad_enabled():
-        yield
-        return
-    for switch in ("enable_grad", "set_grad_enabled"):
-        if hasattr(autograd, switch):
-            manager = getattr(autograd, switch)
-            with manager() if switch == "enable_grad" else manager(True):
-                yield
-            return
-    if isinstance(getattr(autograd, "_grad_enabled", None), bool):  # the engine's plain flag
-        autograd._grad_enabled = True
-        try:
-            yield
-        finally:
-            autograd._grad_enabled = False
-        return
-    raise RuntimeError("onnx export: call export outside `no_grad()`: the graph is recorded only "
-                       "while grad mode is on")
-
-
 def _run_forward(model: Any, inputs: list[Tensor]) -> list[Tensor]:
     modules = list(model.modules()) if hasattr(model, "modules") else []
     modes = [(m, m.training) for m in modules]
     try:
         if hasattr(model, "eval"):
             model.eval()
-        with _grad_mode_on():
+        with autograd.enable_grad():  # even under the caller's no_grad: the graph is needed
             result = model(*inputs)
     finally:
         for module, training in modes:
