@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from case_claims import covers
 
 import tinygrad_conv as tc
 from tinygrad_conv import Tensor
@@ -23,6 +24,7 @@ def tensors(rng, shape, dtype=np.float64, offset=0.0):
     return x, w, b
 
 
+@covers("gradcheck", "batch_norm")
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("affine", [True, False])
@@ -78,6 +80,7 @@ def torch_case(torch, rng, shape, dtype, training, affine, offset=0.0):
     return ours, {k: v.detach().numpy() for k, v in theirs.items()}
 
 
+@covers("torch", "batch_norm")
 @pytest.mark.torch
 @pytest.mark.parametrize("shape", SHAPES + [(8, 4, 7, 9)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
