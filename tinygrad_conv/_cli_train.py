@@ -221,7 +221,8 @@ def cmd_train(args: argparse.Namespace, fail) -> int:
     what = "resuming" if saved is not None else "training"
     print(f"{what} {type(model).__name__} on {recipe['data']}: {len(dataset[1])} train / "
           f"{len(dataset[3])} test images, {recipe['optimizer']} lr={recipe['lr']}, batch "
-          f"{batch_size}, {epochs} epochs ({recipe['schedule']} schedule), {tc.backend()} kernels"
+          f"{batch_size}, {epochs} epoch{'' if epochs == 1 else 's'} ({recipe['schedule']} schedule), "
+          f"{tc.backend()} kernels"
           + (f", from epoch {start_epoch}" if saved is not None else ""), flush=True)
     start = time.perf_counter()
     history = fit(model, optimizer, dataset, epochs, batch_size, seed=recipe["seed"],
@@ -230,7 +231,8 @@ def cmd_train(args: argparse.Namespace, fail) -> int:
                   wrap=None if args.no_progress else progress_bar(), report=print_epoch)
     seconds = time.perf_counter() - start
     final = history[-1]
-    print(f"test accuracy {final['test_acc']:.4f} after {final['epoch']} epochs ({seconds:.1f} s)")
+    print(f"test accuracy {final['test_acc']:.4f} after {final['epoch']} "
+          f"epoch{'' if final['epoch'] == 1 else 's'} ({seconds:.1f} s)")
     return _write_outputs(model, dataset, history, health, seconds, recipe, out, write_graph,
                           model_graph, fail)
 
