@@ -162,7 +162,7 @@ class CrossEntropyProbs(Function):
             raise TypeError(
                 f"{op}: a probability target must have x's dtype {x.dtype}, got {target.dtype}"
             )
-        del params["ignore_index"]  # PyTorch ignores it for probability targets
+        del params["ignore_index"]  # refused unless -100 (cross_entropy), as PyTorch
         return params
 
     @staticmethod
@@ -283,6 +283,11 @@ def cross_entropy(
         dtype = x.dtype if is_tensor(x) else np.result_type(np.asarray(x).dtype, np.float32)
         if target.dtype != dtype and not target.requires_grad:  # a constant takes x's dtype
             target = make_tensor(target.data.astype(dtype))
+        if ignore_index != -100:
+            raise ValueError(
+                f"cross_entropy: ignore_index is not supported for probability targets (a float "
+                f"target of x's shape {shape}), got ignore_index={ignore_index!r}"
+            )
         return CrossEntropyProbs.apply(
             x, target, reduction=reduction, label_smoothing=label_smoothing, weight=weight
         )
