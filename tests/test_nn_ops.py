@@ -342,7 +342,10 @@ def test_weighted_cross_entropy_kernel_matches_twin(dtype):
 
     from tinygrad_conv import _backend
 
-    cython = _backend._load_cython()
+    try:
+        cython = _backend._load_cython()
+    except ImportError as err:
+        pytest.skip(f"compiled kernels not built: {err}")
     numpy = _backend._numpy_kernels
 
     @given(
