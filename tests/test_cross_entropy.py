@@ -114,17 +114,6 @@ def test_graph_node_params_and_dtypes(backend):
         assert cross_entropy(x, [0, 1, 2], reduction="none").shape == (3,)
 
 
-def test_public_names_and_method(backend):
-    from tinygrad_conv import functional
-
-    x = Tensor(np.random.default_rng(6).standard_normal((4, 3)), dtype=np.float64)
-    target = [0, 2, 1, 2]
-    expected = cross_entropy(x, target, "sum", 0.2).item()
-    assert tc.cross_entropy(x, target, reduction="sum", label_smoothing=0.2).item() == expected
-    assert functional.cross_entropy(x, target, "sum", 0.2).item() == expected
-    assert x.cross_entropy(target, reduction="sum", label_smoothing=0.2).item() == expected
-
-
 def test_kernel_and_twin_share_signatures():
     import inspect
 

@@ -108,17 +108,6 @@ def test_kernels_and_twins_share_signatures():
         assert list(ours.parameters) == list(theirs.parameters), name
 
 
-def test_public_names_and_methods(backend):
-    from tinygrad_conv import functional
-
-    x = Tensor(np.random.default_rng(0).standard_normal((1, 2, 5, 5)), dtype=np.float64)
-    for name, fn in (("max_pool2d", max_pool2d), ("avg_pool2d", avg_pool2d)):
-        expected = fn(x, 3, 2, 1).data
-        for other in (getattr(tc, name), getattr(functional, name)):
-            np.testing.assert_array_equal(other(x, 3, stride=2, padding=1).data, expected)
-        np.testing.assert_array_equal(getattr(x, name)(3, 2, 1).data, expected)
-
-
 def test_max_pool_nan_and_inf_like_torch_rules():
     nan, inf = np.nan, np.inf
     x = np.array([[[[nan, 1.0, -inf], [nan, 5.0, -inf]]]])
