@@ -79,6 +79,21 @@ def test_clamp_passes_the_gradient_at_its_bounds():
     np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0, 1.0, 0.0])
 
 
+def test_an_infinite_upstream_grad_stays_out_of_the_side_not_picked():
+    """PyTorch's masked_fill: exact zeros where an input was not picked, not inf * 0 = NaN."""
+    a = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    b = Tensor(np.array([0.0, 5.0, 3.0]), requires_grad=True)
+    tc.maximum(a, b).backward(np.array([np.inf, 1.0, np.nan]))
+    np.testing.assert_array_equal(a.grad, [np.inf, 0.0, np.nan])
+    np.testing.assert_array_equal(b.grad, [0.0, 1.0, np.nan])
+    x = Tensor(np.array([-1.0, 1.0]), requires_grad=True)
+    tc.where(x > 0, x, 0.0).backward(np.array([np.inf, np.inf]))
+    np.testing.assert_array_equal(x.grad, [0.0, np.inf])
+    y = Tensor(np.array([-1.0, 0.5]), requires_grad=True)
+    y.clamp(0, 1).backward(np.array([np.inf, 2.0]))
+    np.testing.assert_array_equal(y.grad, [0.0, 2.0])
+
+
 def test_leaky_relu_gradient_at_zero_is_the_slope():
     x = Tensor(np.array([-2.0, 0.0, 3.0]), requires_grad=True)
     y = x.leaky_relu(0.1)
@@ -92,6 +107,10 @@ KERNELS = [
     ("leaky_relu_backward", (0.07,), 2),
     ("gelu_forward", (False,), 1),
     ("gelu_forward", (True,), 1),
+    ("clamp_forward", (-0.5, 0.7), 1),
+    ("clamp_forward", (-np.inf, 0.2), 1),
+    ("clamp_backward", (-0.5, 0.7), 2),
+    ("clamp_backward", (0.0, np.inf), 2),
     ("gelu_backward", (False,), 2),
     ("gelu_backward", (True,), 2),
 ]

@@ -16,7 +16,7 @@ from ._checks import as_count
 
 # One module per kernel family: kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
 KERNEL_MODULES = ("relu", "conv2d", "conv_direct", "pool", "cross_entropy", "batchnorm",
-                  "leaky_relu", "gelu")
+                  "leaky_relu", "gelu", "clamp")
 BACKENDS = ("cython", "numpy")
 ENV_VAR = "TINYGRAD_CONV_BACKEND"
 BUILD_HINT = (

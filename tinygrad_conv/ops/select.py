@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 
+from .._backend import kernels, num_threads
 from ..autograd import Context, Function, is_tensor, make_tensor
 from ._args import promote, scalar_dtype
 from .elementwise import BroadcastingBinary, _check_broadcast, unbroadcast
@@ -29,15 +30,25 @@ class Maximum(BroadcastingBinary):
     def backward(cls, ctx: Context, grad_out):
         a, b = ctx.saved_tensors
         a_wins = a > b if cls.name == "maximum" else a < b
-        tie = a == b
-        share_a = np.where(tie, 0.5, a_wins).astype(grad_out.dtype)
+        half_tie = np.multiply(a == b, 0.5, dtype=grad_out.dtype)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = unbroadcast(grad_out * share_a, a.shape, ctx.input_dtypes[0])
+            share_a = np.add(a_wins, half_tie, dtype=grad_out.dtype)
+            grad_a = unbroadcast(_masked(grad_out, share_a), a.shape, ctx.input_dtypes[0])
         if ctx.needs_input_grad[1]:
-            share_b = np.where(tie, 0.5, ~a_wins & ~tie).astype(grad_out.dtype)
-            grad_b = unbroadcast(grad_out * share_b, b.shape, ctx.input_dtypes[1])
+            share_b = np.subtract(1, np.add(a_wins, half_tie, dtype=grad_out.dtype))
+            grad_b = unbroadcast(_masked(grad_out, share_b), b.shape, ctx.input_dtypes[1])
         return grad_a, grad_b
+
+
+def _masked(grad: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """grad * weight for weights in {0, 0.5, 1}, with exact zeros where the weight is 0 even for
+    an Inf or NaN grad (PyTorch's masked_fill). A multiply, not np.where: a select on a random
+    mask (an activation's signs) costs NumPy ~6x a multiply (benchmarks/bench_overhead.py)."""
+    out = grad * weight
+    if not np.isfinite(grad).all():
+        out[np.broadcast_to(weight == 0, out.shape)] = 0
+    return out
 
 
 class Minimum(Maximum):
@@ -78,24 +89,35 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx: Context, x, min, max):  # noqa: A002
-        out = x
-        if min is not None:
-            out = np.maximum(out, x.dtype.type(min))
-        if max is not None:
-            out = np.minimum(out, x.dtype.type(max))  # min > max gives max, as PyTorch
-        if out is x:
-            out = x.copy()
+        if x.dtype.kind != "f":  # integer tensors: NumPy (no gradient to keep for them)
+            low = x if min is None else np.maximum(x, x.dtype.type(min))
+            return low.copy() if max is None else np.minimum(low, x.dtype.type(max))
+        x = np.ascontiguousarray(x).reshape(x.shape)  # the kernel trusts a flat, contiguous buffer
+        out = np.empty_like(x)
+        kernels().clamp_forward(
+            x.reshape(-1), out.reshape(-1), *_limits(min, max), num_threads(x.size)
+        )
         ctx.save_for_backward(x)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out):
         (x,) = ctx.saved_tensors
-        low, high = ctx.params["min"], ctx.params["max"]
-        keep = np.ones(x.shape, dtype=bool) if low is None else x >= low
-        if high is not None:
-            keep &= x <= high
-        return (np.where(keep, grad_out, 0).astype(x.dtype, copy=False),)
+        grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
+        grad_x = np.empty_like(x)
+        kernels().clamp_backward(
+            x.reshape(-1),
+            grad_out.reshape(-1),
+            grad_x.reshape(-1),
+            *_limits(ctx.params["min"], ctx.params["max"]),
+            num_threads(x.size),
+        )
+        return (grad_x,)
+
+
+def _limits(low, high) -> tuple[float, float]:
+    """The kernel's bounds: -inf / +inf stand for a bound not given."""
+    return (-np.inf if low is None else float(low)), (np.inf if high is None else float(high))
 
 
 class Where(Function):
@@ -128,12 +150,11 @@ class Where(Function):
         (condition,) = ctx.saved_tensors
         a_shape, b_shape = ctx.input_shapes[1:]
         a_dtype, b_dtype = ctx.input_dtypes[1:]
-        zero = grad_out.dtype.type(0)
         grad_a = grad_b = None
         if ctx.needs_input_grad[1]:
-            grad_a = unbroadcast(np.where(condition, grad_out, zero), a_shape, a_dtype)
+            grad_a = unbroadcast(_masked(grad_out, condition), a_shape, a_dtype)
         if ctx.needs_input_grad[2]:
-            grad_b = unbroadcast(np.where(condition, zero, grad_out), b_shape, b_dtype)
+            grad_b = unbroadcast(_masked(grad_out, ~condition), b_shape, b_dtype)
         return None, grad_a, grad_b
 
 
