@@ -107,7 +107,8 @@ def test_graph_node_params_and_dtypes(backend):
         y = cross_entropy(x, [0, 1, 2], reduction="sum", label_smoothing=0)
         assert y.op == "cross_entropy" and y.parents[0] is x and y.dtype == dtype and y.shape == ()
         assert y._ctx.fn is CrossEntropy
-        assert y._ctx.params == {"reduction": "sum", "label_smoothing": 0.0}
+        assert y._ctx.params == {"reduction": "sum", "label_smoothing": 0.0, "weight": None,
+                                 "ignore_index": -100}
         assert not y.parents[1].requires_grad  # the targets: a constant input, no gradient
         y.backward()
         assert x.grad.dtype == dtype
