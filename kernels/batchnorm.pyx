@@ -3,10 +3,11 @@
 # for (N, C); weight, bias (C,) in x's dtype (ones and zeros without an affine part); the statistics
 # mean, var, invstd, sum_dy, sum_dy_xmu (C,) float64 whatever x's dtype. ops/normalization.py
 # (check) validated the shapes, dtypes and eps, so bounds checks are off here.
-# Accuracy: the variance comes from sums of (x - shift), shift = the channel's first value (a
-# shifted-data scheme): one pass, and no cancellation unless the mean lies many deviations from that
-# value. Sums are float64: in the channel order they are kept in LANES lanes of x's dtype for at
-# most CHUNK values, then added into float64 lanes (one float64 add per CHUNK / LANES values).
+# Accuracy: the variance comes from sums of (x - shift), shift = a value near the channel's mean
+# (the mean of its first values; the first value itself in the row order, which sums in float64):
+# one pass, and no cancellation unless the mean lies many deviations from the shift. Sums are
+# float64: in the channel order they are kept in LANES lanes of x's dtype for at most CHUNK values,
+# then added into float64 lanes (one float64 add per CHUNK / LANES values).
 # Two loop orders:
 # - L > 1 (images, sequences): prange over channels, each channel's pass over N * L values followed
 #   at once by its second pass, while the channel is still in cache.
@@ -36,7 +37,7 @@ def batch_norm_forward_train(const floating[:, :, ::1] x,  # IN
     y = (x - mean) * invstd * weight + bias."""
     cdef Py_ssize_t c, b, block = _block(x.shape[1], num_threads)
     if x.shape[2] == 1:
-        for b in prange(_blocks(x.shape[1], block), nogil=True, schedule="static",
+        for b in prange((x.shape[1] + block - 1) // block, nogil=True, schedule="static",
                         num_threads=num_threads):
             _rows_forward_train(x, weight, bias, y, mean, var, invstd, eps, b * block, block)
         return None
@@ -55,7 +56,7 @@ def batch_norm_forward_eval(const floating[:, :, ::1] x,  # IN
     """y = (x - mean) * invstd * weight + bias."""
     cdef Py_ssize_t c, b, block = _block(x.shape[1], num_threads)
     if x.shape[2] == 1:
-        for b in prange(_blocks(x.shape[1], block), nogil=True, schedule="static",
+        for b in prange((x.shape[1] + block - 1) // block, nogil=True, schedule="static",
                         num_threads=num_threads):
             _rows_affine(x, y, mean, invstd, weight, bias, b * block, block)
         return None
@@ -78,7 +79,7 @@ def batch_norm_backward_train(const floating[:, :, ::1] x,         # IN: the for
     (x - mean) * invstd; grad_weight = sum_dy_xmu * invstd, grad_bias = sum_dy (the caller's)."""
     cdef Py_ssize_t c, b, block = _block(x.shape[1], num_threads)
     if x.shape[2] == 1:
-        for b in prange(_blocks(x.shape[1], block), nogil=True, schedule="static",
+        for b in prange((x.shape[1] + block - 1) // block, nogil=True, schedule="static",
                         num_threads=num_threads):
             _rows_dy_sums(x, grad_out, mean, sum_dy, sum_dy_xmu, b * block, block)
             if need_grad_x:
@@ -103,7 +104,7 @@ def batch_norm_backward_eval(const floating[:, :, ::1] x,         # IN: the forw
     """grad_x = grad_out * invstd * weight (the statistics are constants here); sums as in train."""
     cdef Py_ssize_t c, b, block = _block(x.shape[1], num_threads)
     if x.shape[2] == 1:
-        for b in prange(_blocks(x.shape[1], block), nogil=True, schedule="static",
+        for b in prange((x.shape[1] + block - 1) // block, nogil=True, schedule="static",
                         num_threads=num_threads):
             if need_sums:
                 _rows_dy_sums(x, grad_out, mean, sum_dy, sum_dy_xmu, b * block, block)
@@ -188,7 +189,7 @@ cdef inline void _forward_train_channel(const floating[:, :, ::1] x, const float
                                         double[::1] mean, double[::1] var, double[::1] invstd,
                                         double eps, Py_ssize_t c) noexcept nogil:
     cdef Py_ssize_t i, k, n = x.shape[0], l = x.shape[2]
-    cdef double count = <double>n * l, m, v
+    cdef double count = <double>n * l, m = 0, v
     cdef double s[LANES]
     cdef double q[LANES]
     cdef floating shift
@@ -197,7 +198,11 @@ cdef inline void _forward_train_channel(const floating[:, :, ::1] x, const float
         var[c] = 0
         invstd[c] = 1 / sqrt(eps)
         return
-    shift = x[0, c, 0]
+    # shift: the mean of the channel's first values, near the channel's mean unless its first
+    # sample is far off; small shifted values keep the float32 lanes' squares accurate
+    for k in range(l if l < CHUNK else CHUNK):
+        m = m + x[0, c, k]
+    shift = <floating>(m / (l if l < CHUNK else CHUNK))
     for k in range(LANES):
         s[k] = 0
         q[k] = 0
@@ -283,20 +288,12 @@ cdef inline Py_ssize_t _block(Py_ssize_t channels, int num_threads) noexcept nog
     return (share + 15) // 16 * 16 if share > 0 else 16  # never 0: _blocks divides by it
 
 
-cdef inline Py_ssize_t _blocks(Py_ssize_t channels, Py_ssize_t block) noexcept nogil:
-    return (channels + block - 1) // block
-
-
-cdef inline Py_ssize_t _end(Py_ssize_t c0, Py_ssize_t block, Py_ssize_t channels) noexcept nogil:
-    return c0 + block if c0 + block < channels else channels
-
-
 cdef inline void _rows_forward_train(const floating[:, :, ::1] x, const floating[::1] weight,
                                      const floating[::1] bias, floating[:, :, ::1] y,
                                      double[::1] mean, double[::1] var, double[::1] invstd,
                                      double eps, Py_ssize_t c0, Py_ssize_t block) noexcept nogil:
     # L = 1. s and q (the outputs mean and var) hold the sums of x - x[0] and of its square first.
-    cdef Py_ssize_t i, c, n = x.shape[0], c1 = _end(c0, block, x.shape[1])
+    cdef Py_ssize_t i, c, n = x.shape[0], c1 = min(c0 + block, x.shape[1])
     cdef double d, m, v
     cdef double* s = &mean[0]
     cdef double* q = &var[0]
@@ -333,7 +330,7 @@ cdef inline void _rows_affine(const floating[:, :, ::1] x, floating[:, :, ::1] y
                               Py_ssize_t c0, Py_ssize_t block) noexcept nogil:
     # L = 1: y = (x - mean) * (invstd * weight) + bias. Row pointers: GCC vectorises no loop over a
     # memoryview's middle axis (its stride is unknown at compile time).
-    cdef Py_ssize_t i, c, c1 = _end(c0, block, x.shape[1])
+    cdef Py_ssize_t i, c, c1 = min(c0 + block, x.shape[1])
     cdef const floating* src
     cdef floating* dst
     for i in range(x.shape[0]):
@@ -347,7 +344,7 @@ cdef inline void _rows_scale(const floating[:, :, ::1] grad_out, floating[:, :, 
                              const double[::1] invstd, const floating[::1] weight,
                              Py_ssize_t c0, Py_ssize_t block) noexcept nogil:
     # L = 1: grad_x = grad_out * (invstd * weight)
-    cdef Py_ssize_t i, c, c1 = _end(c0, block, grad_out.shape[1])
+    cdef Py_ssize_t i, c, c1 = min(c0 + block, grad_out.shape[1])
     cdef const floating* dy
     cdef floating* dst
     for i in range(grad_out.shape[0]):
@@ -361,7 +358,7 @@ cdef inline void _rows_dy_sums(const floating[:, :, ::1] x, const floating[:, :,
                                const double[::1] mean, double[::1] sum_dy, double[::1] sum_dy_xmu,
                                Py_ssize_t c0, Py_ssize_t block) noexcept nogil:
     # L = 1: sum_dy = sum(dy), sum_dy_xmu = sum(dy * (x - mean)), in float64
-    cdef Py_ssize_t i, c, c1 = _end(c0, block, x.shape[1])
+    cdef Py_ssize_t i, c, c1 = min(c0 + block, x.shape[1])
     cdef double* s = &sum_dy[0]
     cdef double* q = &sum_dy_xmu[0]
     cdef const floating* dy
@@ -383,7 +380,7 @@ cdef inline void _rows_grad_train(const floating[:, :, ::1] x, const floating[:,
                                   const double[::1] sum_dy, const double[::1] sum_dy_xmu,
                                   Py_ssize_t c0, Py_ssize_t block) noexcept nogil:
     # L = 1: grad_x = dy * a + (x - mean) * b + d, the coefficients of _backward_train_channel
-    cdef Py_ssize_t i, c, n = x.shape[0], c1 = _end(c0, block, x.shape[1])
+    cdef Py_ssize_t i, c, n = x.shape[0], c1 = min(c0 + block, x.shape[1])
     cdef double k1, per_value = 1.0 / n if n > 0 else 0  # no division in the loop
     cdef const floating* src
     cdef const floating* dy

@@ -135,6 +135,18 @@ def test_float32_variance_is_accurate_far_from_zero(offset):
     assert abs(float(y.astype(np.float64).std()) - 1) < 1e-3
 
 
+@pytest.mark.parametrize("outlier", [1e4, -3e5])
+def test_float32_variance_with_an_outlier_first(outlier):
+    """The first value is the worst shift there is: the kernel shifts by the mean of the first
+    values instead, and keeps about 1e-6."""
+    x = np.random.default_rng(2).standard_normal((64, 2, 3136)).astype(np.float32)
+    x[0, :, 0] = outlier
+    y, mean, var, invstd = np.empty_like(x), np.empty(2), np.empty(2), np.empty(2)
+    w, b = np.ones(2, np.float32), np.zeros(2, np.float32)
+    cy.batch_norm_forward_train(x, w, b, y, mean, var, invstd, 1e-5, 1)
+    np.testing.assert_allclose(var, x.astype(np.float64).var(axis=(0, 2)), rtol=2e-6)
+
+
 @pytest.mark.parametrize("kernels", [cy, twin], ids=["cython", "numpy"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_constant_channel(kernels, dtype):
