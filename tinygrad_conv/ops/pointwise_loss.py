@@ -234,7 +234,9 @@ def _target(target: Any, x: Any) -> Any:
     """A Tensor as is; numbers become a constant of x's dtype."""
     if is_tensor(target):
         return target
-    dtype = x.dtype if is_tensor(x) else np.float32
+    x_dtype = x.dtype if is_tensor(x) else np.asarray(x).dtype
+    # x as an array becomes a Tensor of its own float dtype (ints: float32), so the target follows
+    dtype = x_dtype if x_dtype in (np.float32, np.float64) else np.float32
     array = np.asarray(target)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"loss: target must hold numbers, got dtype {array.dtype}")
