@@ -14,10 +14,10 @@ correction terms (the derivation in PyTorch's and most textbooks' notation):
 In eval mode only the first term stays: grad_x = dy * weight * invstd.
 
 The kernel computes the same numbers in one pass for the sums and one for the output, per
-channel; it sums x - x[0] rather than x to keep float32's digits (a shifted-data variance). This
-twin takes the plain two-pass route in float64. The per-channel vectors (mean, var, invstd, sum_dy,
-sum_dy_xmu) are float64 whatever x's dtype. Outputs are preallocated by the caller and written with
-`out[...] = ...`; the functions return None.
+channel; it sums x - shift, shift a value near the mean, to keep float32's digits (a shifted-data
+variance). This twin takes the plain two-pass route in float64. The per-channel vectors (mean, var,
+invstd, sum_dy, sum_dy_xmu) are float64 whatever x's dtype. Outputs are preallocated by the caller
+and written with `out[...] = ...`; the functions return None.
 """
 
 from __future__ import annotations
