@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: median timings, optional PyTorch, GEMM peak, a table."""
+"""Helpers shared by the benchmark scripts: paired median timings, optional PyTorch, the machine's
+float32 GEMM peak and copy bandwidth, the CPU's name, a table."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from typing import Any
 import numpy as np
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(description: str, flags: dict[str, str] | None = None) -> argparse.Namespace:
+    """--quick, --repeats N, and any extra on/off `flags` ({"--name": "help"})."""
     parser = argparse.ArgumentParser(description=description)
+    for flag, text in (flags or {}).items():
+        parser.add_argument(flag, action="store_true", help=text)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a rough figure fast)")
     parser.add_argument("--repeats", type=int, default=None, help="timed runs per case (median)")
     return parser.parse_args()
@@ -32,6 +36,46 @@ def median_ms(
         if len(times) >= 3 and time.perf_counter() - start > budget_s:
             break
     return float(np.median(times)) * 1e3
+
+
+def interleaved_medians(fns: dict, repeats: int, budget_s: float = 20.0, warmup: int = 2) -> dict:
+    """Median ms of each fn, timed in turns (a, b, c, a, b, c, ...): on a shared machine the load
+    drifts, and timing each case in its own block would hand the drift to one side of a ratio."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict = {name: [] for name in fns}
+    start = time.perf_counter()
+    for i in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+        if i >= 2 and time.perf_counter() - start > budget_s:
+            break
+    return {name: float(np.median(t)) * 1e3 for name, t in times.items()}
+
+
+def copy_bandwidth_gbs(megabytes: int = 64, repeats: int = 7) -> float:
+    """Measured copy rate (bytes read + bytes written per second) of np.copyto on a large array."""
+    src = np.ones(megabytes << 18, dtype=np.float32)
+    dst = np.empty_like(src)
+    ms = median_ms(lambda: np.copyto(dst, src), repeats=repeats, warmup=1)
+    return 2 * src.nbytes / (ms * 1e-3) / 1e9
+
+
+def cpu_name() -> str:
+    """The CPU's model name (Linux /proc/cpuinfo), or the platform's processor string."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown CPU"
 
 
 def try_torch(threads: int = 2) -> Any:

@@ -10,8 +10,9 @@
 # compiles it too (narrower vectors; tinygrad_conv/ops/conv.py then prefers im2col + BLAS).
 # Weight gradient: the same block turned around, OCB channels of grad_out times up to 3 taps b of one
 # input row, summed over the batch slice of a task; the tasks' slices are added up by the caller.
-# Parallel: prange over (image, channel block) tasks for the convolution, over (channel block, batch
-# slice) for the weight gradient; each task writes only its own output.
+# Parallel: prange over (image, band of 4 rows) tasks for the convolution, over (batch slice, group of
+# 24 taps) for the weight gradient; each task writes only its own output. Dynamic schedule: on a
+# shared machine a thread that loses its core leaves its tasks to the other instead of stalling all.
 # Readable twin: tinygrad_conv/reference/conv_direct.py.
 import numpy as np
 
@@ -52,13 +53,14 @@ cdef extern from *:
         }
     }
 
-    /* VX vectors of output row y from column x0, channels o0 .. o0+ocb-1 of one image */
+    /* VX vectors of output row y from column x0, channels o0 .. o0+ocb-1 of one image; a block of
+       fewer than TCD_OCB channels (the input gradient of a 1-channel image) computes only `no` */
     TCD_INLINE void tcd_fwd_block(const float* xp, const float* wpk, float* out, Py_ssize_t c_in,
                                   Py_ssize_t hp, Py_ssize_t wp, Py_ssize_t kh, Py_ssize_t kw,
                                   Py_ssize_t oh, Py_ssize_t ow, Py_ssize_t y, Py_ssize_t x0,
-                                  int vx, int ocb) {
-        tcd_vec acc[TCD_OCB][TCD_VX];
-        for (int o = 0; o < TCD_OCB; o++)
+                                  int vx, int ocb, int no) {
+        tcd_vec acc[TCD_OCB][TCD_VX];  /* no (a constant after inlining) >= ocb channels computed */
+        for (int o = 0; o < no; o++)
             for (int j = 0; j < vx; j++) acc[o][j] = tcd_zero();
         for (Py_ssize_t c = 0; c < c_in; c++)
             for (Py_ssize_t a = 0; a < kh; a++) {
@@ -67,7 +69,7 @@ cdef extern from *:
                 for (Py_ssize_t b = 0; b < kw; b++) {
                     tcd_vec xv[TCD_VX];
                     for (int j = 0; j < vx; j++) xv[j] = tcd_load(row + b + j * TCD_V);
-                    for (int o = 0; o < TCD_OCB; o++) {
+                    for (int o = 0; o < no; o++) {
                         float wv = wr[b * TCD_OCB + o];
                         for (int j = 0; j < vx; j++) acc[o][j] += wv * xv[j];
                     }
@@ -77,9 +79,22 @@ cdef extern from *:
             float* orow = out + (o * oh + y) * ow;
             for (int j = 0; j < vx; j++) {
                 Py_ssize_t col = x0 + j * TCD_V, left = ow - col;
-                memcpy(orow + col, &acc[o][j], (left < TCD_V ? left : TCD_V) * sizeof(float));
+                if (left >= TCD_V)
+                    memcpy(orow + col, &acc[o][j], sizeof(tcd_vec));  /* one vector store */
+                else
+                    for (Py_ssize_t l = 0; l < left; l++) orow[col + l] = acc[o][j][l];
             }
         }
+    }
+
+    #define TCD_ROW(NO) {                                                                      \
+        Py_ssize_t v = 0;                                                                     \
+        for (; v + TCD_VX <= nv; v += TCD_VX)                                                 \
+            tcd_fwd_block(xp, w, o, c_in, hp, wp, kh, kw, oh, ow, y, v * TCD_V, TCD_VX, ocb, NO); \
+        if (nv - v == 2)                                                                      \
+            tcd_fwd_block(xp, w, o, c_in, hp, wp, kh, kw, oh, ow, y, v * TCD_V, 2, ocb, NO);  \
+        else if (nv - v == 1)                                                                 \
+            tcd_fwd_block(xp, w, o, c_in, hp, wp, kh, kw, oh, ow, y, v * TCD_V, 1, ocb, NO);  \
     }
 
     /* one (image, band of rows) task: rows y0 .. y1-1 of every output channel. Per row, all the
@@ -94,13 +109,10 @@ cdef extern from *:
                 const float* w = wpk + (o0 / TCD_OCB) * block;
                 float* o = out + o0 * oh * ow;
                 int ocb = c_out - o0 < TCD_OCB ? (int)(c_out - o0) : TCD_OCB;
-                Py_ssize_t v = 0;
-                for (; v + TCD_VX <= nv; v += TCD_VX)
-                    tcd_fwd_block(xp, w, o, c_in, hp, wp, kh, kw, oh, ow, y, v * TCD_V, TCD_VX, ocb);
-                if (nv - v == 2)
-                    tcd_fwd_block(xp, w, o, c_in, hp, wp, kh, kw, oh, ow, y, v * TCD_V, 2, ocb);
-                else if (nv - v == 1)
-                    tcd_fwd_block(xp, w, o, c_in, hp, wp, kh, kw, oh, ow, y, v * TCD_V, 1, ocb);
+                if (ocb > 4) TCD_ROW(TCD_OCB)
+                else if (ocb > 2) TCD_ROW(4)
+                else if (ocb == 2) TCD_ROW(2)
+                else TCD_ROW(1)
             }
     }
 
@@ -170,7 +182,7 @@ cdef extern from *:
                         if (nv >= 4) { tcd_wg_block(xi, g + o, d, of, wp, ow, opt, y0, y1, 4, 6); t += 6; }
                         else if (nv == 3) { tcd_wg_block(xi, g + o, d, of, wp, ow, opt, y0, y1, 3, 8); t += 8; }
                         else if (nv == 2) { tcd_wg_block(xi, g + o, d, of, wp, ow, opt, y0, y1, 2, 12); t += 12; }
-                        else { tcd_wg_block(xi, g + o, d, of, wp, ow, opt, y0, y1, 1, 8); t += 8; }
+                        else { tcd_wg_block(xi, g + o, d, of, wp, ow, opt, y0, y1, 1, 12); t += 12; }
                     }
                 }
             }
@@ -235,7 +247,7 @@ def direct_conv2d(const float[:, :, :, ::1] x,       # IN  (N, C_in, H, W)
     w_arr[:c_out] = weight
     w_arr = np.ascontiguousarray(w_arr.reshape(nob, TCD_OCB, c, kh, kw).transpose(0, 2, 3, 4, 1))
     cdef const float[:, :, :, :, ::1] wpk = w_arr
-    for t in prange(n * bands, nogil=True, schedule="static", num_threads=num_threads):
+    for t in prange(n * bands, nogil=True, schedule="dynamic", num_threads=num_threads):
         i = t // bands
         y0 = t % bands * band
         tcd_fwd_task(&xp[i, 0, 0, 0], &wpk[0, 0, 0, 0, 0], &out[i, 0, 0, 0],
@@ -259,7 +271,7 @@ def direct_conv2d_weight_grad(const float[:, :, :, ::1] x,         # IN  (N, C_i
     cdef Py_ssize_t hp = oh + kh - 1, wp = ow + kw - 1, opt = _round_up(c_out, TCD_V)
     cdef Py_ssize_t groups = (k + TCD_TAP_GROUP - 1) // TCD_TAP_GROUP
     # batch slices: enough tasks for every thread even when there are few tap groups
-    cdef Py_ssize_t slices = max(1, min(n, (num_threads + groups - 1) // groups))
+    cdef Py_ssize_t slices = max(1, min(n, (2 * num_threads + groups - 1) // groups))
     xpad_arr = _padded(x, hp, wp, ph, pw, c, num_threads)
     gt_arr = np.empty((n, oh * ow, opt), dtype=np.float32)  # grad_out, channels last
     # tap (c, a, b) reads the padded image at offset c*hp*wp + a*wp + b; padding taps read 0
@@ -273,7 +285,7 @@ def direct_conv2d_weight_grad(const float[:, :, :, ::1] x,         # IN  (N, C_i
     cdef float[:, :, ::1] part = part_arr
     for t in prange(n, nogil=True, schedule="static", num_threads=num_threads):
         tcd_transpose(&grad_out[t, 0, 0, 0], &gt[t, 0, 0], c_out, oh * ow, opt)
-    for t in prange(slices * groups, nogil=True, schedule="static", num_threads=num_threads):
+    for t in prange(slices * groups, nogil=True, schedule="dynamic", num_threads=num_threads):
         s = t // groups
         grp = t % groups
         n0 = s * n // slices

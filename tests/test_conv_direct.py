@@ -129,7 +129,9 @@ def test_choice(backend, algorithm):
     lanes = cy.direct_lanes() if backend == "cython" else 0
     auto = "direct" if lanes >= conv_algorithm.MIN_LANES else "im2col"
     assert conv_algorithm.get_conv_algorithm() == "auto"
-    assert conv2d(x32, w32)._ctx.algorithm == auto
+    assert conv2d(x32, w32)._ctx.algorithm == "im2col"  # 576 multiply-adds: too small
+    big_x = Tensor(np.ones((8, 16, 32, 32), np.float32))  # 8 * 16 * 30 * 30 * 16 * 9 of them
+    assert conv2d(big_x, Tensor(np.ones((16, 16, 3, 3), np.float32)))._ctx.algorithm == auto
     algorithm("direct")
     assert conv2d(x32, w32)._ctx.algorithm == "direct"
     # where direct cannot run, im2col does: float64, stride, dilation, groups

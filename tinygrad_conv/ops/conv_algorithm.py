@@ -5,8 +5,9 @@
 - "direct": the kernels of kernels/conv_direct.pyx, which add up the shifted image in vector
   registers and never build columns (stride 1, dilation 1, one group, float32). It keeps only x
   and the weight for backward, so its memory is that of the input, not nine times it.
-- "auto" (the default): "direct" where it applies and the kernels were compiled with vectors of at
-  least 8 floats (AVX or AVX-512, i.e. a default build on such a machine), else "im2col".
+- "auto" (the default): "direct" where it applies, the kernels were compiled with vectors of at
+  least 8 floats (AVX or AVX-512, i.e. a default build on such a machine) and the call has at
+  least MIN_MACS multiply-adds, else "im2col".
 
 A call the forced algorithm cannot run (a stride of 2 under "direct", say) runs im2col. Both give
 the same results within float32 rounding; the tests run both.
@@ -22,6 +23,10 @@ ALGORITHMS = ("auto", "im2col", "direct")
 # beat im2col + OpenBLAS on every workload there; narrower vectors (a portable SSE2 build) leave
 # them behind OpenBLAS, which picks its own kernels at run time.
 MIN_LANES = 8
+# Below about a million multiply-adds (the seed's 5x5 image) the direct path's packing and padding
+# copies cost more than im2col's few small products: seed fwd+bwd 0.08-0.18 ms im2col, 0.19-0.36
+# direct; LeNet's first layer (3.6 million) is faster direct.
+MIN_MACS = 1 << 20
 
 _algorithm = "auto"
 
@@ -55,4 +60,7 @@ def choose(geometry, dtype) -> str:
         return "im2col"
     if _algorithm == "direct":
         return "direct"
-    return "direct" if kernels().direct_lanes() >= MIN_LANES else "im2col"
+    g = geometry
+    macs = g.n * g.c_out * g.oh * g.ow * g.c * g.kh * g.kw
+    fast = kernels().direct_lanes() >= MIN_LANES and macs >= MIN_MACS
+    return "direct" if fast else "im2col"
