@@ -12,6 +12,8 @@ import tinygrad_conv as tc
 from tinygrad_conv import Tensor
 from tinygrad_conv.ops.normalization import batch_norm
 
+pytestmark = pytest.mark.kernels  # make test-debug and CI run these on the checked build
+
 SHAPES = [(6, 3), (4, 3, 5), (3, 2, 4, 5)]
 TORCH_TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 

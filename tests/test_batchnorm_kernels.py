@@ -15,6 +15,8 @@ from tinygrad_conv.reference import batchnorm as twin
 
 cy = pytest.importorskip("tinygrad_conv._kernels.batchnorm", reason="kernels not built")
 
+pytestmark = pytest.mark.kernels  # make test-debug and CI run these on the checked build
+
 NAMES = (
     "batch_norm_forward_train",
     "batch_norm_forward_eval",
