@@ -60,6 +60,8 @@ def promote(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     """An int or bool operand of an op with a float operand takes the widest float dtype, as in
     PyTorch (float32 + int64 is float32, where NumPy gives float64). Float operands are left as
     they are (NumPy's float32 + float64 -> float64 is PyTorch's too), and so are all-int ones."""
+    if len(arrays) == 2 and arrays[0].dtype == arrays[1].dtype:  # the common case, first
+        return arrays
     kinds = [a.dtype.kind for a in arrays]
     if "f" not in kinds or all(k == "f" for k in kinds):
         return arrays
