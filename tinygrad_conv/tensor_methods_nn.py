@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import functional as F
+from .ops.activation import LAST
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -71,10 +72,10 @@ class NetworkMethods:
     def gelu(self, approximate: str = "none") -> Tensor:
         return F.gelu(self, approximate)
 
-    def softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+    def softmax(self, dim: Any = LAST, *, axis: Any = LAST) -> Tensor:
         return F.softmax(self, dim, axis=axis)
 
-    def log_softmax(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+    def log_softmax(self, dim: Any = LAST, *, axis: Any = LAST) -> Tensor:
         return F.log_softmax(self, dim, axis=axis)
 
     # --- the network ops -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import numpy as np
 from .._backend import kernels, num_threads
 from .._checks import check_float, is_int
 from ..autograd import Context, Function
-from ._args import check_float_input, one_of
+from ._args import check_float_input
 
 __all__ = ["relu", "leaky_relu", "gelu", "tanh", "sigmoid", "softmax", "log_softmax"]
 
@@ -241,9 +241,28 @@ def gelu(x, approximate="none"):
     return GELU.apply(x, approximate=approximate)
 
 
-def softmax(x, dim=None, *, axis=None):
-    return Softmax.apply(x, axis=one_of("softmax", "dim", dim, "axis", axis, -1))
+class _LastDim(int):
+    """The default dim of softmax: -1, told apart from an explicit None (a TypeError)."""
+
+    def __repr__(self) -> str:
+        return "-1"
 
 
-def log_softmax(x, dim=None, *, axis=None):
-    return LogSoftmax.apply(x, axis=one_of("log_softmax", "dim", dim, "axis", axis, -1))
+LAST = _LastDim(-1)
+
+
+def _softmax_dim(op: str, dim, axis):
+    if dim is not LAST and axis is not LAST:
+        raise TypeError(
+            f"{op}: got both dim= and axis= (the same argument in PyTorch's and "
+            f"NumPy's spelling); pass one"
+        )
+    return axis if dim is LAST else dim
+
+
+def softmax(x, dim=LAST, *, axis=LAST):
+    return Softmax.apply(x, axis=_softmax_dim("softmax", dim, axis))
+
+
+def log_softmax(x, dim=LAST, *, axis=LAST):
+    return LogSoftmax.apply(x, axis=_softmax_dim("log_softmax", dim, axis))

@@ -24,8 +24,11 @@ def _operand(op: str, value, like):
         array = np.asarray(value)
     except (TypeError, ValueError) as err:
         raise TypeError(f"{op}: cannot compare with {type(value).__name__}: {err}") from None
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{op}: cannot compare with {type(value).__name__} of dtype {array.dtype}")
+    if array.dtype.kind not in "fiub" or (array.dtype.kind == "f" and array.dtype.itemsize < 4):
+        raise TypeError(
+            f"{op}: cannot compare with {type(value).__name__} of dtype {array.dtype} (expected "
+            f"float32, float64, an int type or bool)"
+        )
     return array
 
 
