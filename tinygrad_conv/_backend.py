@@ -13,6 +13,7 @@ import types
 import warnings
 
 from ._checks import as_count
+from ._memory import process_effects
 
 # One module per kernel family: kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
 KERNEL_MODULES = ("relu", "conv2d", "conv_direct", "pool", "cross_entropy", "batchnorm",
@@ -39,12 +40,9 @@ def _load(package: str) -> types.SimpleNamespace:
 
 
 def _load_cython() -> types.SimpleNamespace:
-    # Idle OpenMP threads otherwise spin for a while after each kernel and steal the cores from
-    # NumPy's BLAS and the next kernel (measured: a CNN training step 2.6x slower on 2 cores).
-    # libgomp reads this once, when the first kernel module loads it.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
-        return _load("tinygrad_conv._kernels")
+        with process_effects():  # OMP_WAIT_POLICY while libgomp loads, malloc (see _memory.py)
+            return _load("tinygrad_conv._kernels")
     except ImportError as err:
         raise ImportError(
             f"tinygrad_conv: the compiled kernels could not be imported ({err}); " + BUILD_HINT
@@ -119,6 +117,11 @@ def set_num_threads(n: int) -> None:
 
 
 def _initial_choice() -> None:
+    with process_effects():  # the NumPy kernels gain from the malloc tuning too
+        _choose()
+
+
+def _choose() -> None:
     requested = os.environ.get(ENV_VAR, "").strip().lower()
     if requested:
         if requested not in BACKENDS:
@@ -128,7 +131,7 @@ def _initial_choice() -> None:
     try:
         set_backend("cython")
     except ImportError as err:
-        warnings.warn(f"{err}; falling back to the NumPy kernels", RuntimeWarning, stacklevel=3)
+        warnings.warn(f"{err}; falling back to the NumPy kernels", RuntimeWarning, stacklevel=4)
         set_backend("numpy")
 
 
