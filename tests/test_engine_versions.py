@@ -191,3 +191,20 @@ def test_bump_version_exists_and_counts():
     t._bump_version()
     t._bump_version()
     assert t._version == 2
+
+
+def test_an_optimizer_step_or_load_state_dict_before_backward_is_refused(rng):
+    """Old main: the step silently changed the gradients of mul, matmul, conv2d."""
+    from tinygrad_conv import nn, optim
+
+    model = nn.Linear(3, 2)
+    x = Tensor(rng.standard_normal((4, 3)))
+    loss = model(x).sum()
+    loss.backward(retain_graph=True)
+    optim.SGD(model.parameters(), lr=0.1).step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+    loss = model(x).sum()
+    model.load_state_dict({k: np.zeros_like(v) for k, v in model.state_dict().items()})
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()

@@ -62,6 +62,7 @@ class Context:
     _versions: tuple = ()  # set by apply when something was saved (see _saved.py)
     _checksums: tuple | None = None  # set under detect_anomaly
     _released = False  # set by release()
+    _guarded = False  # True once there is anything for _saved.verify to check
 
     def __init__(self, fn: type[Function], parents: tuple, params: dict[str, Any],
                  inputs: tuple = ()):
@@ -95,7 +96,7 @@ class Context:
         """Drop the saved arrays (a backward without retain_graph calls this once they are used)."""
         named = self.__dict__.get("saved")
         if self.saved_tensors or named:
-            self._released = True
+            self._released = self._guarded = True
             self.saved_tensors = ()
             if named:
                 named.clear()
@@ -127,15 +128,19 @@ class Function:
     def apply(cls, *inputs: Any, **params: Any):
         """Run this op on Tensors (arrays and scalars become constant Tensors) and record it."""
         Tensor = _tensor_class
-        if all(isinstance(t, Tensor) for t in inputs):  # Parameters too: no conversion needed
-            tensors = inputs
+        tensors = None
+        for t in inputs:  # a loop, not all(generator): measured 0.3 us less per op
+            if not isinstance(t, Tensor):  # Parameters are Tensors too: no conversion needed
+                break
         else:
+            tensors = inputs
+        if tensors is None:
             like = next((t for t in inputs if isinstance(t, Tensor)), None)
             try:
                 tensors = tuple(_as_tensor(t, like) for t in inputs)
             except TypeError as err:  # say which op was called, not only what Tensor() refused
                 raise TypeError(f"{cls.name}: an input could not become a Tensor: {err}") from None
-        arrays = tuple(t._data for t in tensors)
+        arrays = tuple([t._data for t in tensors])  # a list comprehension: faster than a generator
         checked = cls.check(*arrays, **params)
         if checked is not None:
             params = checked
@@ -157,6 +162,7 @@ class Function:
         saved = ctx.saved_tensors
         if saved or "saved" in ctx.__dict__:
             ctx._versions = ([t._version for t in tensors], out)  # checked by _saved.verify
+            ctx._guarded = True
             if modes.anomaly:
                 ctx._checksums = _saved.checksums(saved)
         return result
@@ -215,9 +221,8 @@ def backward(root, grad: Any = None, retain_graph: bool | None = False,
     order = topo_order(root)
     for tensor in order:
         ctx = tensor._ctx
-        if ctx is not None and tensor.requires_grad:
-            if ctx._released or ctx._versions or ctx._checksums is not None:
-                _saved.verify(tensor, ctx)
+        if ctx is not None and ctx._guarded and tensor.requires_grad:
+            _saved.verify(tensor, ctx)
     release = not retain_graph
     pending: dict[int, np.ndarray] = {id(root): seed}
     finished: list[tuple[Any, np.ndarray]] = []
