@@ -3,8 +3,8 @@ float32): tinygrad_conv (Cython kernels; the default algorithm, and im2col force
 CPU, each in its own child process.
 
 Run: python benchmarks/bench_memory.py. Each child imports its library, notes its peak resident set
-(resource.getrusage ru_maxrss), makes the inputs, runs conv2d forward and backward once, and reports
-the new peak minus that baseline. Prints a table; never asserts.
+(VmHWM, or resource.getrusage ru_maxrss), makes the inputs, runs conv2d forward and backward once,
+and reports the new peak minus that baseline. Prints a table; never asserts.
 """
 
 from __future__ import annotations
@@ -20,7 +20,15 @@ MIB = 1 << 20
 
 
 def peak_rss() -> int:
-    """Peak resident set of this process in bytes (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    """Peak resident set of this process in bytes: VmHWM on Linux (it starts afresh at exec, where
+    ru_maxrss keeps the parent's peak), else ru_maxrss (KiB on Linux, bytes on macOS)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak if sys.platform == "darwin" else peak * 1024
 

@@ -10,36 +10,24 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import parse_args, print_table, try_torch  # noqa: E402
+from harness import (  # noqa: E402
+    copy_bandwidth_gbs,
+    cpu_name,
+    interleaved_medians,
+    parse_args,
+    print_table,
+    try_torch,
+)
 
 import tinygrad_conv as tc  # noqa: E402
 from tinygrad_conv import _backend  # noqa: E402
 from tinygrad_conv.ops.activation import relu  # noqa: E402
 from tinygrad_conv.ops.loss import cross_entropy  # noqa: E402
 from tinygrad_conv.ops.pool import max_pool2d  # noqa: E402
-
-
-def interleaved_medians(fns: dict, repeats: int, budget_s: float = 20.0) -> dict:
-    """Median ms of each fn, timed in turns (a, b, c, a, b, c, ...): on a shared machine the load
-    drifts, and timing each case in its own block would hand the drift to one side of a ratio."""
-    for fn in fns.values():
-        fn()
-        fn()
-    times: dict = {name: [] for name in fns}
-    start = time.perf_counter()
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-        if time.perf_counter() - start > budget_s:
-            break
-    return {name: float(np.median(t)) * 1e3 for name, t in times.items()}
 
 
 def on(backend: str, fn):
@@ -152,9 +140,12 @@ def main() -> None:
                      gb / times["torch"] * 1e3 if "torch" in times else None])
     threads = _backend.num_threads(1 << 30)
     about_torch = f"{torch.get_num_threads()} ({torch.__version__})" if torch else "absent"
-    print(f"float32, fwd+bwd medians in ms; kernels use {threads} threads, PyTorch {about_torch}")
+    print(f"float32, fwd+bwd medians in ms; {cpu_name()}; kernels use {threads} threads, "
+          f"PyTorch {about_torch}")
     print_table(["op", "shape", "cython ms", "kernels ms", "numpy ms", "torch ms", "cython/torch",
                  "kernels/torch", "goal", "cython GB/s", "torch GB/s"], rows)
+    print(f"copy bandwidth (np.copyto of 64 MB, read + write, same run): "
+          f"{copy_bandwidth_gbs():.1f} GB/s")
 
 
 if __name__ == "__main__":

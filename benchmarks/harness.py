@@ -39,17 +39,20 @@ def median_ms(
 
 
 def interleaved_medians(fns: dict, repeats: int, budget_s: float = 20.0, warmup: int = 2) -> dict:
-    """Median ms of each fn, timed in turns (a, b, c, a, b, c, ...): on a shared machine the load
+    """Median ms of each fn, timed in turns (a, b, c, b, c, a, ...): on a shared machine the load
     drifts, and timing each case in its own block would hand the drift to one side of a ratio."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     times: dict = {name: [] for name in fns}
     start = time.perf_counter()
+    names = list(fns)
     for i in range(repeats):
-        for name, fn in fns.items():
+        # each round starts one case later, so no case always runs right after the same other one
+        # (PyTorch's threads, say, still winding down)
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             t0 = time.perf_counter()
-            fn()
+            fns[name]()
             times[name].append(time.perf_counter() - t0)
         if i >= 2 and time.perf_counter() - start > budget_s:
             break
@@ -65,17 +68,24 @@ def copy_bandwidth_gbs(megabytes: int = 64, repeats: int = 7) -> float:
 
 
 def cpu_name() -> str:
-    """The CPU's model name (Linux /proc/cpuinfo), or the platform's processor string."""
+    """The CPU's model name and widest vector extension (Linux /proc/cpuinfo)."""
+    name, flags = "", set()
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and not name:
+                    name = value.strip()
+                elif key.strip() == "flags" and not flags:
+                    flags = set(value.split())
     except OSError:
         pass
-    import platform
+    if not name:
+        import platform
 
-    return platform.processor() or "unknown CPU"
+        name = platform.processor() or "unknown CPU"
+    vectors = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else ""
+    return f"{name} ({vectors})" if vectors else name
 
 
 def try_torch(threads: int = 2) -> Any:

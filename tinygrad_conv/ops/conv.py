@@ -206,10 +206,10 @@ class Conv2d(Function):
         return grads[: len(ctx.parents)]
 
 
-# Below this many multiply-adds the direct kernels run on one thread: LeNet's first layer (3.6
-# million) takes 0.2-0.3 ms a pass, and on a shared machine a second thread that loses its core
-# stalls the call far longer than it could save (medians of 50 ms against 2.6 ms measured).
-DIRECT_PARALLEL_MACS = 1 << 23
+# Below this many multiply-adds the direct kernels run on one thread. LeNet's first layer (3.6
+# million) is worth both: fwd+bwd 1.05 ms on 2 threads, 1.68 on one (im2col 1.68, PyTorch 2.17;
+# medians of 40 paired runs, Zen 5).
+DIRECT_PARALLEL_MACS = 1 << 20
 
 
 def _direct_threads(g: ConvGeometry) -> int:
