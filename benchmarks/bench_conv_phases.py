@@ -4,7 +4,8 @@ Run: python benchmarks/bench_conv_phases.py [--quick] [--repeats N]. For mid-con
 (float32, 2 threads) it times, in turns, the direct kernels (forward, input gradient, weight
 gradient), im2col's phases (im2col, the forward GEMMs, the weight-gradient GEMMs, the
 column-gradient GEMMs, col2im), the bias gradient, and PyTorch's forward, input-gradient and
-weight-gradient calls (aten.convolution_backward with one output mask each). Medians in ms and GFLOP/s; never asserts.
+weight-gradient calls (aten.convolution_backward with one output mask each). Medians in ms and
+GFLOP/s; never asserts.
 """
 
 from __future__ import annotations

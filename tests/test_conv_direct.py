@@ -17,6 +17,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 cy = pytest.importorskip("tinygrad_conv._kernels.conv_direct", reason="compiled kernels not built")
+pytestmark = pytest.mark.kernels  # make test-debug and CI run these on the checked build
 
 # float32 sums of up to a few hundred products, in another order than the twin's
 TOL = dict(rtol=1e-4, atol=1e-4)
