@@ -16,7 +16,7 @@ from . import _grad_passes, autograd
 from . import _graph_labels as L
 from . import _graph_model as M
 from ._checks import is_int
-from ._format import format_param, grad_summary, passes_note, safe_text
+from ._format import fmt, format_param, grad_summary, passes_note, safe_text
 from ._graph_labels import COLORS, LEGEND
 from ._graph_render import RenderableDigraph
 
@@ -210,9 +210,33 @@ def _tensor_node(name: str, t, is_output: bool, show_data: bool,
 
 
 def _op_node(name: str, t) -> M.OpNode:
+    summary, shown = _op_summary(t.op, t._ctx.params)
     params = [f"{k}={format_param(v)}" for k, v in t._ctx.params.items()
-              if not dataclasses.is_dataclass(v)]  # a derived geometry repeats the parameters
-    return M.OpNode(name, safe_text(t.op), params)
+              if not dataclasses.is_dataclass(v)  # a derived geometry repeats the parameters
+              and k not in shown]
+    return M.OpNode(name, safe_text(t.op), summary + params)
+
+
+def _statistic(label: str, values: np.ndarray) -> str:
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if values.size <= 4:
+        return f"{label} [{', '.join(f'{v:.3g}' for v in values)}]"
+    return f"{label} {values.min():.3g} .. {values.max():.3g} over {values.size} channels"
+
+
+def _op_summary(op: str, params: dict) -> tuple[list[str], set[str]]:
+    """What a learner needs to see first on a BatchNorm or Dropout node: the mode, the
+    statistics that were used, the fraction a mask kept. -> (lines, params they replace)."""
+    if op == "batch_norm" and "mean" in params:
+        mode = "train: batch statistics" if params.get("training") else "eval: running statistics"
+        lines = [mode, _statistic("mean", params["mean"]), _statistic("var", params["var"])]
+        return lines, {"mean", "var", "training"}
+    if op in ("dropout", "dropout2d") and params.get("kept") is not None:
+        if not params.get("training", True):
+            return ["eval: identity"], {"kept", "training"}
+        return [f"train: kept {100 * float(params['kept']):.1f}% (p={fmt(params['p'])})"], {
+            "kept", "training", "p"}
+    return [], set()
 
 
 def _add_cut_note(picture: M.Picture, order, ids, kept, left_out: int, max_nodes) -> None:
