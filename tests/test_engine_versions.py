@@ -208,3 +208,23 @@ def test_an_optimizer_step_or_load_state_dict_before_backward_is_refused(rng):
     model.load_state_dict({k: np.zeros_like(v) for k, v in model.state_dict().items()})
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
+
+
+def test_an_in_place_change_through_detach_counts_for_the_original():
+    """detach() shares memory, so (as PyTorch's shared version counter) its in-place change is
+    the original's too; the detached tensor holds only a weak reference (no graph kept alive)."""
+    import gc
+    import weakref
+
+    x, w = _t([1.0, 2.0], name="x"), _t([3.0, -1.0])
+    y = (x * w).sum()
+    x.detach().mul_(2.0)  # allowed: the detached tensor does not require grad
+    assert x._version == 1
+    with pytest.raises(RuntimeError, match="'x' of shape \\(2,\\), saved by mul"):
+        y.backward()
+    h = x * 2.0
+    kept = h.detach()
+    ref = weakref.ref(h)
+    del h
+    gc.collect()
+    assert ref() is None and kept.data.shape == (2,)

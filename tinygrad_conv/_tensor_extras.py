@@ -64,7 +64,7 @@ def _ufunc(tensor: Any, func: np.ufunc, array: np.ndarray, op: str) -> Any:
     except TypeError:  # NumPy's UFuncTypeError: e.g. a float into an int tensor
         raise TypeError(f"{op}: result type {np.result_type(tensor._data, array)} can't be "
                         f"cast to the tensor's dtype {tensor._data.dtype}") from None
-    tensor._version += 1
+    tensor._bump_version()
     return tensor
 
 
@@ -102,20 +102,20 @@ class InPlaceMethods:
     def zero_(self) -> Any:
         _writable(self, "zero_")
         self._data[...] = 0
-        self._version += 1
+        self._bump_version()
         return self
 
     def fill_(self, value: Any) -> Any:
         _writable(self, "fill_")
         self._data[...] = _scalar(value, "fill_", "value")
-        self._version += 1
+        self._bump_version()
         return self
 
     def copy_(self, src: Any) -> Any:
         _writable(self, "copy_")
         array = _operand(self, src, "copy_", "src")
         np.copyto(self._data, array, casting="unsafe")  # PyTorch's copy_ converts any dtype
-        self._version += 1
+        self._bump_version()
         return self
 
     def clamp_(self, min: Any = None, max: Any = None) -> Any:  # noqa: A002 - PyTorch's names
@@ -125,7 +125,7 @@ class InPlaceMethods:
         low = None if min is None else _operand(self, min, "clamp_", "min")
         high = None if max is None else _operand(self, max, "clamp_", "max")
         np.clip(self._data, low, high, out=self._data, casting="same_kind")
-        self._version += 1
+        self._bump_version()
         return self
 
     clip_ = clamp_

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -73,7 +74,7 @@ class Tensor(TensorMethods, InPlaceMethods):
     """An n-dimensional array with reverse-mode autodiff (see API.md)."""
 
     __slots__ = ("_data", "_grad", "requires_grad", "name", "_ctx", "_module", "_version",
-                 "_hooks", "__weakref__")
+                 "_hooks", "_base", "__weakref__")  # _base: set by detach() only
     __array_ufunc__ = None  # so `ndarray + Tensor` calls Tensor.__radd__ instead of NumPy's add
     __array_priority__ = 1000
 
@@ -111,8 +112,16 @@ class Tensor(TensorMethods, InPlaceMethods):
         return tensor
 
     def _bump_version(self) -> None:
-        """Record an in-place change of `.data` (backward refuses arrays saved before it)."""
+        """Record an in-place change of `.data` (backward refuses arrays saved before it). A
+        tensor made by detach() shares its memory with the one it came from: both count."""
         self._version += 1
+        base = getattr(self, "_base", None)  # a weak reference, so a detached copy (a loss
+        while base is not None:  # history) keeps no graph alive
+            tensor = base()
+            if tensor is None:
+                return
+            tensor._version += 1
+            base = getattr(tensor, "_base", None)
 
     # --- data and grad -------------------------------------------------------------------------
     @property
@@ -210,7 +219,11 @@ class Tensor(TensorMethods, InPlaceMethods):
         return self._data.item()
 
     def detach(self) -> Tensor:
-        return Tensor._make(self._data, False, None)
+        """The same memory outside the graph; an in-place change of it counts for this tensor's
+        version too (PyTorch shares the version counter)."""
+        tensor = Tensor._make(self._data, False, None)
+        tensor._base = weakref.ref(self)
+        return tensor
 
     def clone(self) -> Tensor:
         """A copy of the data, recorded in the graph (its gradient flows back unchanged)."""
