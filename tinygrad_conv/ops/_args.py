@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 FLOAT32 = np.dtype(np.float32)
+FLOAT64 = np.dtype(np.float64)
 
 
 def one_of(
@@ -39,11 +40,15 @@ def reduce_args(op: str, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> tu
 def check_float_input(op: str, *arrays: np.ndarray, names: tuple[str, ...] = ("x",)) -> None:
     """Ops that need floats refuse integer and bool tensors by name (PyTorch's 'not implemented
     for Long'); kernels are only ever handed float32/float64 arrays."""
-    for name, array in zip(names, arrays, strict=False):
-        if array.dtype.kind != "f" or array.dtype.itemsize < 4:
+    for k, array in enumerate(arrays):
+        dtype = array.dtype
+        if dtype is FLOAT32 or dtype is FLOAT64:  # the usual case: two identity tests
+            continue
+        if dtype.kind != "f" or dtype.itemsize < 4:
+            name = names[k] if k < len(names) else f"input {k}"
             raise TypeError(
-                f"{op}: {name} must be a float32 or float64 tensor, got dtype "
-                f"{array.dtype} (convert with .float() or .double())"
+                f"{op}: {name} must be a float32 or float64 tensor, got dtype {dtype} "
+                "(convert with .float() or .double())"
             )
 
 

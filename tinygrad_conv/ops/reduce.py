@@ -10,6 +10,7 @@ import numpy as np
 from .._checks import is_int, normalize_axis
 from ..autograd import Context, Function, is_tensor, make_tensor
 from ._args import check_float_input, one_of, reduce_args
+from .select import maximum, minimum
 
 __all__ = ["sum", "mean", "max", "min", "argmax", "argmin"]
 
@@ -96,8 +97,8 @@ class Max(Function):
     @classmethod
     def check(cls, x, axis=None, keepdims=False):
         params = _check_reduce(cls.name, x, axis, keepdims)
-        axes = range(x.ndim) if params["axis"] is None else params["axis"]
-        if any(x.shape[a] == 0 for a in axes):
+        axis = params["axis"]
+        if x.size == 0 and (axis is None or any(x.shape[a] == 0 for a in axis)):
             raise ValueError(
                 f"{cls.name}: cannot reduce over an empty dim (no identity), got shape {x.shape}"
             )
@@ -189,15 +190,11 @@ def _arg_of(op: str, x, dim: int) -> np.ndarray:
 def max(x, dim=None, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001 - the method's name
     """With one int dim: PyTorch's (values, indices); with axis= (or a tuple): NumPy's amax;
     with none: the overall max; max(a, b) of two tensors: maximum(a, b)."""
-    from .select import maximum
-
     return _extreme("max", x, dim, keepdim, axis, keepdims, maximum, Max, MaxDim, max_result)
 
 
 def min(x, dim=None, keepdim=None, *, axis=None, keepdims=None):  # noqa: A001
     """Like max: (values, indices) with one int dim, NumPy's amin with axis=, or minimum(a, b)."""
-    from .select import minimum
-
     return _extreme("min", x, dim, keepdim, axis, keepdims, minimum, Min, MinDim, min_result)
 
 
