@@ -214,9 +214,6 @@ class TensorMethods(NetworkMethods):
             raise ValueError(f"to: only the 'cpu' device exists here, got {device!r}")
         return self if dtype is None else convert(self, dtype)
 
-    def type(self, dtype: Any = None) -> Any:
-        return str(self.dtype) if dtype is None else convert(self, dtype, "type")
-
     def float(self) -> Tensor:
         return convert(self, np.float32, "float")
 
