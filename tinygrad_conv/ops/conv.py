@@ -206,10 +206,11 @@ class Conv2d(Function):
         return grads[: len(ctx.parents)]
 
 
-# Below this many multiply-adds the direct kernels run on one thread. LeNet's first layer (3.6
-# million) is worth both: fwd+bwd 1.05 ms on 2 threads, 1.68 on one (im2col 1.68, PyTorch 2.17;
-# medians of 40 paired runs, Zen 5).
-DIRECT_PARALLEL_MACS = 1 << 20
+# Below this many multiply-adds the direct kernels run on one thread: waking a second OpenMP thread
+# costs more than it saves, the more so right after a BLAS call whose threads still spin. The small
+# CNN's second layer (64x8x14x14 -> 16, 14 million): fwd+bwd 1.39-1.71 ms on one thread, 1.55-2.35
+# on two (im2col 2.0-2.2); mid-conv (150 million) gains from two.
+DIRECT_PARALLEL_MACS = 1 << 24
 
 
 def _direct_threads(g: ConvGeometry) -> int:

@@ -7,7 +7,7 @@
   and the weight for backward, so its memory is that of the input, not nine times it.
 - "auto" (the default): "direct" where it applies, the kernels were compiled with vectors of at
   least 8 floats (AVX or AVX-512, i.e. a default build on such a machine) and the call has at
-  least MIN_MACS multiply-adds, else "im2col".
+  least MIN_MACS multiply-adds and MIN_TAPS per output value, else "im2col".
 
 A call the forced algorithm cannot run (a stride of 2 under "direct", say) runs im2col. Both give
 the same results within float32 rounding; the tests run both.
@@ -24,9 +24,12 @@ ALGORITHMS = ("auto", "im2col", "direct")
 # them behind OpenBLAS, which picks its own kernels at run time.
 MIN_LANES = 8
 # Below about a million multiply-adds (the seed's 5x5 image) the direct path's packing and padding
-# copies cost more than im2col's few small products: seed fwd+bwd 0.08-0.18 ms im2col, 0.19-0.36
-# direct; LeNet's first layer (3.6 million) is faster direct.
+# copies cost more than im2col's few small products: seed fwd+bwd 0.04-0.18 ms im2col, 0.11-0.36
+# direct. With fewer than MIN_TAPS products per output value (C_in * kH * kW: 9 for LeNet's first
+# layer) the direct kernel's register blocks are mostly set-up: LeNet's first layer fwd+bwd 0.9-1.1
+# ms im2col, 1.56-1.69 direct (medians of 30, Zen 5).
 MIN_MACS = 1 << 20
+MIN_TAPS = 16
 
 _algorithm = "auto"
 
@@ -62,5 +65,6 @@ def choose(geometry, dtype) -> str:
         return "direct"
     g = geometry
     macs = g.n * g.c_out * g.oh * g.ow * g.c * g.kh * g.kw
-    fast = kernels().direct_lanes() >= MIN_LANES and macs >= MIN_MACS
+    taps = g.c * g.kh * g.kw
+    fast = kernels().direct_lanes() >= MIN_LANES and macs >= MIN_MACS and taps >= MIN_TAPS
     return "direct" if fast else "im2col"
