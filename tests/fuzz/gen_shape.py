@@ -319,8 +319,8 @@ def gen_backward(rng, variant):
 
     def call(tc, x, mode=mode, g=g):
         y = (x * 2.0 + 1.0).relu() * x
-        if mode == "twice":
-            y.backward(g)
+        if mode == "twice":  # retain_graph=True as in PyTorch: the first pass keeps the graph
+            y.backward(g, retain_graph=True)
             y.backward(g)
             return y
         KERNEL_CALLS[0] = 0  # the forward's kernels ran; the bad backward must run none
