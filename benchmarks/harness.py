@@ -39,18 +39,18 @@ def median_ms(
 
 
 def interleaved_medians(fns: dict, repeats: int, budget_s: float = 20.0, warmup: int = 2) -> dict:
-    """Median ms of each fn, timed in turns (a, b, c, b, c, a, ...): on a shared machine the load
+    """Median ms of each fn, timed in turns (a, b, c, c, a, b, ...): on a shared machine the load
     drifts, and timing each case in its own block would hand the drift to one side of a ratio."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
     times: dict = {name: [] for name in fns}
     start = time.perf_counter()
-    names = list(fns)
+    names, order = list(fns), np.random.default_rng(0)
     for i in range(repeats):
-        # each round starts one case later, so no case always runs right after the same other one
-        # (PyTorch's threads, say, still winding down)
-        for name in names[i % len(names) :] + names[: i % len(names)]:
+        # a fresh order each round, so no case always runs right after the same other one (a case
+        # run just after PyTorch measured 1.5x slower, its threads still winding down)
+        for name in order.permutation(names):
             t0 = time.perf_counter()
             fns[name]()
             times[name].append(time.perf_counter() - t0)
