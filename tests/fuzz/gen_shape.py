@@ -52,8 +52,8 @@ def gen_transpose(rng, variant):
     a = farr(rng, shape, dt)
     if nd > 2 and rng.random() < 0.3:
         i, j = (int(v) for v in rng.choice(nd, 2, replace=False))
-        axes, torch_axes = (i, j), None
-    else:
+        axes, torch_axes = (i, j), None  # two ints: PyTorch's swap
+    else:  # a full permutation as one tuple: NumPy's rule (as two ints on 2-D it would swap)
         axes = tuple(int(v) for v in rng.permutation(nd)) if rng.random() < 0.8 else ()
         torch_axes = axes or tuple(reversed(range(nd)))
 
@@ -64,7 +64,7 @@ def gen_transpose(rng, variant):
         "transpose",
         [arg_variants(rng, a)],
         {"axes": axes},
-        lambda tc, x, axes: x.transpose(*axes),
+        lambda tc, x, axes: x.transpose(axes) if torch_axes and axes else x.transpose(*axes),
         torch_call,
         desc=f"transpose {shape}{dt} axes={axes}",
     )

@@ -8,6 +8,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._checks import is_int, normalize_axis
+from .. import autograd
 from ..autograd import Context, Function, is_tensor, make_tensor
 from ._args import check_float_input, one_of, reduce_args
 from .select import maximum, minimum
@@ -211,7 +212,12 @@ def mean(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
 def _argextreme(op: str, fn, x, dim, keepdim, axis, keepdims):
     """An int64 tensor of indices (no graph: indices have no gradient)."""
     dim, keep = reduce_args(op, dim, keepdim, axis, keepdims)
-    data = x.data if is_tensor(x) else np.asarray(x)
+    if not is_tensor(x):  # the Tensor rules for plain data: float16, objects, strings refused
+        try:
+            x = autograd._as_tensor(x)
+        except TypeError as err:
+            raise TypeError(f"{op}: the input could not become a Tensor: {err}") from None
+    data = x.data
     if not isinstance(keep, (bool, np.bool_)):
         raise TypeError(f"{op}: keepdim must be a bool, got {keep!r}")
     if dim is None:
