@@ -163,7 +163,7 @@ def _load(recipe: dict, fail):
 def cmd_train(args: argparse.Namespace, fail) -> int:
     import tinygrad_conv as tc
     from tinygrad_conv import _random
-    from tinygrad_conv.cli import model_graph, print_epoch, progress_bar, write_graph
+    from tinygrad_conv._cli_output import model_graph, print_epoch, progress_bar, write_graph
     from tinygrad_conv.serialization import save
     from tinygrad_conv.training import Health, SmallCNN, fit, make_optimizer, make_scheduler
 
@@ -221,8 +221,8 @@ def cmd_train(args: argparse.Namespace, fail) -> int:
     what = "resuming" if saved is not None else "training"
     print(f"{what} {type(model).__name__} on {recipe['data']}: {len(dataset[1])} train / "
           f"{len(dataset[3])} test images, {recipe['optimizer']} lr={recipe['lr']}, batch "
-          f"{batch_size}, {epochs} epoch{'' if epochs == 1 else 's'} ({recipe['schedule']} schedule), "
-          f"{tc.backend()} kernels"
+          f"{batch_size}, {epochs} epoch{'' if epochs == 1 else 's'} "
+          f"({recipe['schedule']} schedule), {tc.backend()} kernels"
           + (f", from epoch {start_epoch}" if saved is not None else ""), flush=True)
     start = time.perf_counter()
     history = fit(model, optimizer, dataset, epochs, batch_size, seed=recipe["seed"],
