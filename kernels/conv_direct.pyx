@@ -53,6 +53,14 @@ cdef extern from *:
         }
     }
 
+    /* every plane of one image (c planes of h x w) into its padded frame */
+    static void tcd_pad_image(const float* src, float* dst, Py_ssize_t c, Py_ssize_t h,
+                              Py_ssize_t w, Py_ssize_t hp, Py_ssize_t wp, Py_ssize_t ph,
+                              Py_ssize_t pw) {
+        for (Py_ssize_t p = 0; p < c; p++)
+            tcd_pad_plane(src + p * h * w, dst + p * hp * wp, h, w, hp, wp, ph, pw);
+    }
+
     /* VX vectors of output row y from column x0, channels o0 .. o0+ocb-1 of one image; a block of
        fewer than TCD_OCB channels (the input gradient of a 1-channel image) computes only `no` */
     TCD_INLINE void tcd_fwd_block(const float* xp, const float* wpk, float* out, Py_ssize_t c_in,
@@ -193,6 +201,8 @@ cdef extern from *:
         TCD_OCB
     void tcd_pad_plane(const float* src, float* dst, Py_ssize_t h, Py_ssize_t w,
                        Py_ssize_t hp, Py_ssize_t wp, Py_ssize_t ph, Py_ssize_t pw) noexcept nogil
+    void tcd_pad_image(const float* src, float* dst, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w,
+                       Py_ssize_t hp, Py_ssize_t wp, Py_ssize_t ph, Py_ssize_t pw) noexcept nogil
     void tcd_fwd_task(const float* xp, const float* wpk, float* out, Py_ssize_t c_in,
                       Py_ssize_t c_out, Py_ssize_t hp, Py_ssize_t wp, Py_ssize_t kh,
                       Py_ssize_t kw, Py_ssize_t oh, Py_ssize_t ow, Py_ssize_t y0,
@@ -236,12 +246,21 @@ def direct_conv2d(const float[:, :, :, ::1] x,       # IN  (N, C_in, H, W)
     cdef Py_ssize_t n = x.shape[0], c = x.shape[1], c_out = weight.shape[0]
     cdef Py_ssize_t kh = weight.shape[2], kw = weight.shape[3], oh = out.shape[2], ow = out.shape[3]
     cdef Py_ssize_t nob = (c_out + TCD_OCB - 1) // TCD_OCB, t, i, y0
-    cdef Py_ssize_t band = 4, bands = (oh + band - 1) // band
+    # Whole images per task when there are enough for the threads: each task pads its own image,
+    # so one parallel region does all (on a shared machine every region's end waits for the
+    # slowest thread). Else bands of 4 rows, after a region that pads every image.
+    cdef bint whole = n >= 2 * num_threads
+    cdef Py_ssize_t band = oh if whole else 4
+    cdef Py_ssize_t bands = (oh + band - 1) // band
     if n * c_out * oh * ow == 0:
         return None
+    cdef Py_ssize_t h = x.shape[2], w = x.shape[3]
     cdef Py_ssize_t hp = oh + kh - 1, wp = _round_up(ow, TCD_V) + kw - 1
-    xpad_arr = _padded(x, hp, wp, ph, pw, c, num_threads)
-    cdef const float[:, :, :, ::1] xp = xpad_arr
+    if whole:
+        xpad_arr = np.empty((n, c, hp, wp), dtype=np.float32)
+    else:
+        xpad_arr = _padded(x, hp, wp, ph, pw, c, num_threads)
+    cdef float[:, :, :, ::1] xp = xpad_arr
     # weight (C_out, C, kH, kW) -> (blocks, C, kH, kW, OCB), zeros past C_out
     w_arr = np.zeros((nob * TCD_OCB, c, kh, kw), dtype=np.float32)
     w_arr[:c_out] = weight
@@ -250,6 +269,8 @@ def direct_conv2d(const float[:, :, :, ::1] x,       # IN  (N, C_in, H, W)
     for t in prange(n * bands, nogil=True, schedule="dynamic", num_threads=num_threads):
         i = t // bands
         y0 = t % bands * band
+        if whole:
+            tcd_pad_image(&x[i, 0, 0, 0], &xp[i, 0, 0, 0], c, h, w, hp, wp, ph, pw)
         tcd_fwd_task(&xp[i, 0, 0, 0], &wpk[0, 0, 0, 0, 0], &out[i, 0, 0, 0],
                      c, c_out, hp, wp, kh, kw, oh, ow, y0, min(oh, y0 + band))
     return None
@@ -270,29 +291,44 @@ def direct_conv2d_weight_grad(const float[:, :, :, ::1] x,         # IN  (N, C_i
         return None
     cdef Py_ssize_t hp = oh + kh - 1, wp = ow + kw - 1, opt = _round_up(c_out, TCD_V)
     cdef Py_ssize_t groups = (k + TCD_TAP_GROUP - 1) // TCD_TAP_GROUP
-    # batch slices: enough tasks for every thread even when there are few tap groups
-    cdef Py_ssize_t slices = max(1, min(n, (2 * num_threads + groups - 1) // groups))
-    xpad_arr = _padded(x, hp, wp, ph, pw, c, num_threads)
+    # Enough images for the threads: one task per image does its padding, its transpose and all
+    # its taps, in one parallel region. Else tasks are (batch slice, group of 24 taps), after
+    # regions that pad and transpose everything.
+    cdef bint whole = n >= 2 * num_threads
+    cdef Py_ssize_t slices = n if whole else max(1, min(n, (2 * num_threads + groups - 1) // groups))
+    cdef Py_ssize_t tasks = n if whole else slices * groups
+    cdef Py_ssize_t h = x.shape[2], w = x.shape[3]
+    if whole:
+        xpad_arr = np.empty((n, c, hp, wp), dtype=np.float32)
+    else:
+        xpad_arr = _padded(x, hp, wp, ph, pw, c, num_threads)
     gt_arr = np.empty((n, oh * ow, opt), dtype=np.float32)  # grad_out, channels last
     # tap (c, a, b) reads the padded image at offset c*hp*wp + a*wp + b; padding taps read 0
     taps = np.arange(k)
     offs_arr = np.zeros(groups * TCD_TAP_GROUP, dtype=np.intp)
     offs_arr[:k] = taps // (kh * kw) * hp * wp + taps // kw % kh * wp + taps % kw
     part_arr = np.zeros((slices, groups * TCD_TAP_GROUP, opt), dtype=np.float32)
-    cdef const float[:, :, :, ::1] xp = xpad_arr
+    cdef float[:, :, :, ::1] xp = xpad_arr
     cdef float[:, :, ::1] gt = gt_arr
     cdef const Py_ssize_t[::1] offs = offs_arr
     cdef float[:, :, ::1] part = part_arr
-    for t in prange(n, nogil=True, schedule="static", num_threads=num_threads):
-        tcd_transpose(&grad_out[t, 0, 0, 0], &gt[t, 0, 0], c_out, oh * ow, opt)
-    for t in prange(slices * groups, nogil=True, schedule="dynamic", num_threads=num_threads):
-        s = t // groups
-        grp = t % groups
-        n0 = s * n // slices
-        n1 = (s + 1) * n // slices
-        tcd_wgrad_task(&xp[n0, 0, 0, 0], &gt[n0, 0, 0], &part[s, grp * TCD_TAP_GROUP, 0],
-                       &offs[grp * TCD_TAP_GROUP], min(TCD_TAP_GROUP, k - grp * TCD_TAP_GROUP),
-                       n1 - n0, c * hp * wp, wp, oh, ow, opt)
+    if not whole:
+        for t in prange(n, nogil=True, schedule="static", num_threads=num_threads):
+            tcd_transpose(&grad_out[t, 0, 0, 0], &gt[t, 0, 0], c_out, oh * ow, opt)
+    for t in prange(tasks, nogil=True, schedule="dynamic", num_threads=num_threads):
+        if whole:
+            tcd_pad_image(&x[t, 0, 0, 0], &xp[t, 0, 0, 0], c, h, w, hp, wp, ph, pw)
+            tcd_transpose(&grad_out[t, 0, 0, 0], &gt[t, 0, 0], c_out, oh * ow, opt)
+            tcd_wgrad_task(&xp[t, 0, 0, 0], &gt[t, 0, 0], &part[t, 0, 0], &offs[0], k,
+                           1, c * hp * wp, wp, oh, ow, opt)
+        else:
+            s = t // groups
+            grp = t % groups
+            n0 = s * n // slices
+            n1 = (s + 1) * n // slices
+            tcd_wgrad_task(&xp[n0, 0, 0, 0], &gt[n0, 0, 0], &part[s, grp * TCD_TAP_GROUP, 0],
+                           &offs[grp * TCD_TAP_GROUP], min(TCD_TAP_GROUP, k - grp * TCD_TAP_GROUP),
+                           n1 - n0, c * hp * wp, wp, oh, ow, opt)
     total = part_arr.sum(axis=0) if slices > 1 else part_arr[0]  # (taps, channels)
     np.copyto(np.asarray(grad_weight), total[:k, :c_out].T.reshape(c_out, c, kh, kw))
     return None
