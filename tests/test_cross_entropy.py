@@ -230,7 +230,7 @@ BAD = [  # (logits shape, target, kwargs, exception, message fragments)
     ((3, 4), ["a", "b", "c"], {}, TypeError, ["target", "integer", "<U1"]),
     ((3, 4), [True, False, True], {}, TypeError, ["target", "integer", "bool"]),
     ((3, 4), [0, 1, 2], {"reduction": "avg"}, ValueError, ["reduction", "'avg'", "mean"]),
-    ((3, 4), [0, 1, 2], {"reduction": None}, TypeError, ["reduction", "None"]),
+    ((3, 4), [0, 1, 2], {"reduction": None}, ValueError, ["reduction", "None"]),  # as PyTorch
     ((3, 4), [0, 1, 2], {"label_smoothing": -0.1}, ValueError,
      ["label_smoothing", "[0, 1]", "-0.1"]),
     ((3, 4), [0, 1, 2], {"label_smoothing": 1.5}, ValueError, ["label_smoothing", "1.5"]),

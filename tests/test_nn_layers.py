@@ -214,7 +214,7 @@ def test_training_flag_is_read_by_dropout():
 
 
 BAD = [
-    (lambda: nn.Dropout(1.5), ValueError, "between 0 and 1"),
+    (lambda: nn.Dropout(1.5), ValueError, "p must lie in [0, 1]"),
     (lambda: nn.Dropout("a"), TypeError, "p must be"),
     (lambda: nn.LeakyReLU("x"), TypeError, "negative_slope"),
     (lambda: nn.GELU("exact"), ValueError, "approximate"),

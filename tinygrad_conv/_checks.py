@@ -108,3 +108,45 @@ def as_count(op: str, name: str, value: Any, low: int, high: int) -> int:
     if not low <= value <= high:
         raise ValueError(f"{op}: {name} must be between {low} and {high}, got {value!r}")
     return int(value)
+
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(op: str, value: Any) -> str:
+    """A loss's `reduction=`: "mean", "sum" or "none"; anything else (None, 3, "avg") is a
+    ValueError, as in PyTorch."""
+    return check_choice(op, "reduction", value, REDUCTIONS)
+
+
+def as_bool(op: str, name: str, value: Any) -> bool:
+    """A flag: a Python or NumPy bool (not 0/1, not None) -> bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def pool_window(op: str, kernel_size: Any, stride: Any, padding: Any) -> tuple[tuple[int, int], ...]:
+    """A pooling window, PyTorch's rules: kernel_size and stride >= 1 (stride None means the
+    kernel), 0 <= padding <= kernel / 2 -> (kernel, stride, padding) as pairs."""
+    kh, kw = as_pair(op, "kernel_size", kernel_size, minimum=1)
+    sh, sw = (kh, kw) if stride is None else as_pair(op, "stride", stride, minimum=1)
+    ph, pw = as_pair(op, "padding", padding, minimum=0)
+    if 2 * ph > kh or 2 * pw > kw:
+        raise ValueError(f"{op}: padding must be at most half of kernel_size {(kh, kw)}, "
+                         f"got padding {(ph, pw)}")
+    return (kh, kw), (sh, sw), (ph, pw)
+
+
+def as_output_size(op: str, value: Any) -> tuple[int | None, int | None]:
+    """An adaptive pool's output_size: an int, or a pair of ints or None (None keeps the input's
+    size), each >= 1 -> a pair."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2 or not all(v is None or is_int(v) for v in items):
+        raise TypeError(
+            f"{op}: output_size must be an int or a pair of ints (None keeps the "
+            f"input's size), got {value!r}"
+        )
+    if any(v is not None and not 1 <= v <= INT_LIMIT for v in items):
+        raise ValueError(f"{op}: output_size must be >= 1 and <= {INT_LIMIT}, got {value!r}")
+    return tuple(None if v is None else int(v) for v in items)

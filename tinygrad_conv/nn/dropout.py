@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
-from ..ops.dropout import _check_p
+from ..ops.dropout import check_p
 from .module import Module
 
 
 class _DropoutNd(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
-        self.p = _check_p(type(self).__name__, p)
+        self.p = check_p(type(self).__name__, p)
         self.inplace = inplace
 
     def extra_repr(self) -> str:

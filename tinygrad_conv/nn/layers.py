@@ -9,22 +9,17 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
-from .._checks import as_int, as_pair, is_int
+from .._checks import as_bool, as_int, as_output_size, as_pair, is_int, pool_window
+from ..ops.conv import _padding
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
 
 
-def _padding(layer: str, padding: Any, stride: tuple[int, int]) -> Any:
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise ValueError(
-                f"{layer}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}"
-            )
-        if padding == "same" and stride != (1, 1):
-            raise ValueError(f"{layer}: padding='same' needs stride 1, got stride {stride}")
-        return padding
-    return as_pair(layer, "padding", padding, minimum=0)
+def _conv_padding(padding: Any, kernel_size: tuple, dilation: tuple, stride: tuple) -> Any:
+    """Checked by conv2d's own normaliser (the op's rules and messages); kept as given."""
+    top, _, left, _ = _padding(padding, *kernel_size, *dilation, stride)
+    return padding if isinstance(padding, str) else (top, left)
 
 
 class Conv2d(Module):
@@ -48,16 +43,15 @@ class Conv2d(Module):
         self.out_channels = as_int("Conv2d", "out_channels", out_channels, minimum=1)
         self.kernel_size = as_pair("Conv2d", "kernel_size", kernel_size)
         self.stride = as_pair("Conv2d", "stride", stride)
-        self.padding = _padding("Conv2d", padding, self.stride)
         self.dilation = as_pair("Conv2d", "dilation", dilation)
+        self.padding = _conv_padding(padding, self.kernel_size, self.dilation, self.stride)
         self.groups = as_int("Conv2d", "groups", groups, minimum=1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: in_channels ({in_channels}) and out_channels "
                 f"({out_channels}) must both be divisible by groups ({groups})"
             )
-        if not isinstance(bias, bool):
-            raise TypeError(f"Conv2d: bias must be a bool, got {bias!r}")
+        bias = as_bool("Conv2d", "bias", bias)
         shape = (out_channels, in_channels // groups, *self.kernel_size)
         self.weight = Parameter(np.zeros(shape), dtype=dtype)
         self.bias = Parameter(np.zeros(out_channels), dtype=dtype) if bias else None
@@ -91,8 +85,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = as_int("Linear", "in_features", in_features, minimum=1)
         self.out_features = as_int("Linear", "out_features", out_features, minimum=1)
-        if not isinstance(bias, bool):
-            raise TypeError(f"Linear: bias must be a bool, got {bias!r}")
+        bias = as_bool("Linear", "bias", bias)
         self.weight = Parameter(np.zeros((out_features, in_features)), dtype=dtype)
         self.bias = Parameter(np.zeros(out_features), dtype=dtype) if bias else None
         init.default_weight_and_bias_(self.weight, self.bias)
@@ -116,14 +109,9 @@ class _Pool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0):
         super().__init__()
         layer = type(self).__name__
-        self.kernel_size = as_pair(layer, "kernel_size", kernel_size)
-        self.stride = self.kernel_size if stride is None else as_pair(layer, "stride", stride)
-        self.padding = as_pair(layer, "padding", padding, minimum=0)
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size, strict=True)):
-            raise ValueError(
-                f"{layer}: padding {self.padding} must be at most half of kernel_size "
-                f"{self.kernel_size}"
-            )
+        self.kernel_size, self.stride, self.padding = pool_window(
+            layer, kernel_size, stride, padding
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -164,16 +152,7 @@ class Flatten(Module):
 class _AdaptivePool2d(Module):
     def __init__(self, output_size: Any):
         super().__init__()
-        items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,)
-        if len(items) not in (1, 2) or not all(v is None or is_int(v) for v in items):
-            raise TypeError(
-                f"{type(self).__name__}: output_size must be an int or a pair of ints "
-                f"(None keeps the input's size), got {output_size!r}"
-            )
-        if any(v is not None and v < 1 for v in items):
-            raise ValueError(
-                f"{type(self).__name__}: output_size must be >= 1, got {output_size!r}"
-            )
+        as_output_size(type(self).__name__, output_size)
         self.output_size = output_size
 
     def extra_repr(self) -> str:

@@ -4,14 +4,14 @@ are buffers (in the state dict when given)."""
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from .. import functional as F
-from .._checks import is_int
-from ..ops.loss import REDUCTIONS, legacy_reduction
+from .._checks import check_reduction
+from ..ops.loss import check_ignore_index, check_label_smoothing, legacy_reduction
+from ..ops.pointwise_loss import check_beta
 from .module import Module
 
 
@@ -20,10 +20,7 @@ class _Loss(Module):
         super().__init__()
         name = type(self).__name__
         reduction = legacy_reduction(name, size_average, reduce, reduction)
-        if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-            kind = ValueError if isinstance(reduction, str) else TypeError
-            raise kind(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = check_reduction(name, reduction)
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
@@ -52,12 +49,6 @@ def _weight(owner: str, name: str, value: Any) -> Any:
     return array.astype(array.dtype if array.dtype.kind == "f" else np.float32)
 
 
-def _ignore_index(owner: str, value: Any) -> int:
-    if not is_int(value):
-        raise TypeError(f"{owner}: ignore_index must be an int, got {value!r}")
-    return int(value)
-
-
 class CrossEntropyLoss(_WeightedLoss):
     """loss = cross_entropy(logits, target): log-softmax, then the target's negative
     log-probability, with class weights, ignore_index and label smoothing as PyTorch."""
@@ -72,18 +63,8 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: float = 0.0,
     ):
         super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = _ignore_index("CrossEntropyLoss", ignore_index)
-        if isinstance(label_smoothing, (bool, np.bool_)) or not isinstance(
-            label_smoothing, numbers.Real
-        ):
-            raise TypeError(
-                f"CrossEntropyLoss: label_smoothing must be a float, got {label_smoothing!r}"
-            )
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(
-                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
-            )
-        self.label_smoothing = float(label_smoothing)
+        self.ignore_index = check_ignore_index("CrossEntropyLoss", ignore_index)
+        self.label_smoothing = check_label_smoothing("CrossEntropyLoss", label_smoothing)
 
     def forward(self, x: Any, target: Any) -> Any:
         return F.cross_entropy(
@@ -111,7 +92,7 @@ class NLLLoss(_WeightedLoss):
         reduction: str = "mean",
     ):
         super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = _ignore_index("NLLLoss", ignore_index)
+        self.ignore_index = check_ignore_index("NLLLoss", ignore_index)
 
     def forward(self, x: Any, target: Any) -> Any:
         return F.nll_loss(
@@ -144,11 +125,7 @@ class SmoothL1Loss(_Loss):
         beta: float = 1.0,
     ):
         super().__init__(size_average, reduce, reduction)
-        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
-            raise TypeError(f"SmoothL1Loss: beta must be a float, got {beta!r}")
-        if not beta >= 0:
-            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta}")
-        self.beta = float(beta)
+        self.beta = check_beta("SmoothL1Loss", beta)
 
     def forward(self, x: Any, target: Any) -> Any:
         return F.smooth_l1_loss(x, target, reduction=self.reduction, beta=self.beta)

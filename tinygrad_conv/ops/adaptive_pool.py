@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import is_int
+from .._checks import as_output_size
 from ..autograd import Context, Function
 
 __all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d"]
@@ -23,15 +23,8 @@ def _check(op: str, x: np.ndarray, output_size: Any) -> dict:
         raise ValueError(f"{op}: x must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: x must be a float tensor, got dtype {x.dtype}")
-    items = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * 2
-    if len(items) != 2 or not all(v is None or is_int(v) for v in items):
-        raise TypeError(
-            f"{op}: output_size must be an int or a pair of ints (None keeps the "
-            f"input's size), got {output_size!r}"
-        )
+    items = as_output_size(op, output_size)
     size = tuple(int(x.shape[-2 + k] if v is None else v) for k, v in enumerate(items))
-    if any(v < 1 for v in size):
-        raise ValueError(f"{op}: output_size must be >= 1, got {output_size!r}")
     if x.shape[-1] < 1 or x.shape[-2] < 1:
         raise ValueError(f"{op}: x must have H, W >= 1, got shape {x.shape}")
     return {"output_size": size}

@@ -4,24 +4,21 @@ training it is the identity. Masks come from the library's generator (tc.manual_
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from typing import Any
 
 import numpy as np
 
+from .._checks import as_bool, as_real
 from .._random import generator
 from ..autograd import Context, Function, is_tensor
 
 __all__ = ["dropout", "dropout2d"]
 
 
-def _check_p(op: str, p: Any) -> float:
-    if isinstance(p, (bool, np.bool_)) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{op}: p must be a float in [0, 1], got {p!r}")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, got {p}")
-    return float(p)
+def check_p(op: str, p: Any) -> float:
+    """The dropout probability: a real number in [0, 1]."""
+    return as_real(op, "p", p, 0, 1)
 
 
 class Dropout(Function):
@@ -36,7 +33,7 @@ class Dropout(Function):
     def check(cls, x, p=0.5, training=True):
         if x.dtype.kind != "f":
             raise TypeError(f"{cls.name}: x must be a float tensor, got dtype {x.dtype}")
-        return {"p": _check_p(cls.name, p), "training": bool(training)}
+        return {"p": check_p(cls.name, p), "training": bool(training)}
 
     @staticmethod
     def mask_shape(x: np.ndarray) -> tuple[int, ...]:
@@ -83,9 +80,8 @@ class Dropout2d(Dropout):
 
 
 def _dropout(fn: type[Function], x: Any, p: Any, training: Any, op: str):
-    if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"{op}: training must be a bool, got {training!r}")
-    _check_p(op, p)
+    as_bool(op, "training", training)
+    check_p(op, p)
     if not training and is_tensor(x):
         if x.dtype.kind != "f":
             raise TypeError(f"{op}: x must be a float tensor, got dtype {x.dtype}")

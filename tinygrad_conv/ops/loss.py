@@ -6,19 +6,22 @@ Kernels: kernels/cross_entropy.pyx; readable twin: tinygrad_conv/reference/cross
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from .._backend import kernels, num_threads
-from .._checks import check_float, check_ndim, is_int
+from .._checks import as_count, as_real, check_float, check_ndim, check_reduction
 from ..autograd import Context, Function, is_tensor, make_tensor
 from . import movement
 
 __all__ = ["cross_entropy", "nll_loss"]
 
-REDUCTIONS = ("mean", "sum", "none")
+INDEX_RANGE = (-(2**63), 2**63 - 1)  # ignore_index reaches the kernel as a Py_ssize_t
+
+
+def check_ignore_index(op: str, value: Any) -> int:
+    return as_count(op, "ignore_index", value, *INDEX_RANGE)
 
 
 def _check_target(
@@ -51,14 +54,10 @@ def _check_target(
 
 def _check_class_args(op: str, c: int, reduction: Any, weight: Any, ignore_index: Any):
     """reduction, weight (None or C numbers, returned as float64) and ignore_index (an int)."""
-    if not isinstance(reduction, str):
-        raise TypeError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    if not is_int(ignore_index):
-        raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
+    check_reduction(op, reduction)
+    ignore_index = check_ignore_index(op, ignore_index)
     if weight is None:
-        return None, int(ignore_index)
+        return None, ignore_index
     array = np.asarray(weight.data if is_tensor(weight) else weight)
     if array.dtype.kind not in "iuf":
         raise TypeError(
@@ -70,7 +69,11 @@ def _check_class_args(op: str, c: int, reduction: Any, weight: Any, ignore_index
             f"shape {array.shape}"
         )
     # A copy: later changes of the caller's array cannot reach the kernel or the backward.
-    return np.array(array, dtype=np.float64, copy=True), int(ignore_index)
+    return np.array(array, dtype=np.float64, copy=True), ignore_index
+
+
+def check_label_smoothing(op: str, value: Any) -> float:
+    return as_real(op, "label_smoothing", value, 0, 1)
 
 
 def _denominator(target: np.ndarray, weight: np.ndarray | None, ignore_index: int) -> float:
@@ -92,14 +95,9 @@ class CrossEntropy(Function):
             raise ValueError(f"{op}: x must have at least one class (C >= 1), got shape {x.shape}")
         weight, ignore_index = _check_class_args(op, x.shape[1], reduction, weight, ignore_index)
         _check_target(target, *x.shape, ignore_index)
-        eps = label_smoothing
-        if not isinstance(eps, numbers.Real) or isinstance(eps, (bool, np.bool_)):
-            raise TypeError(f"{op}: label_smoothing must be a float in [0, 1], got {eps!r}")
-        if not 0.0 <= eps <= 1.0:  # NaN fails too
-            raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {eps!r}")
         return {
             "reduction": reduction,
-            "label_smoothing": float(eps),
+            "label_smoothing": check_label_smoothing(op, label_smoothing),
             "weight": weight,
             "ignore_index": ignore_index,
         }

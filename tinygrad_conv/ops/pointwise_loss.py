@@ -6,15 +6,15 @@ and gets its gradient too when it requires one.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
+from .._checks import as_real, check_reduction
 from ..autograd import Context, Function, is_tensor, make_tensor
 from ._args import check_float_input
 from .elementwise import unbroadcast
-from .loss import REDUCTIONS, legacy_reduction
+from .loss import legacy_reduction
 
 __all__ = [
     "mse_loss",
@@ -41,6 +41,12 @@ def _constant(op: str, name: str, value: Any, like: np.ndarray, shape: tuple) ->
     return np.array(array, dtype=like.dtype, copy=True)
 
 
+def check_beta(op: str, beta: Any) -> float:
+    """smooth_l1_loss's beta: a real number >= 0 (inf allowed, as PyTorch: the loss is then
+    0.5 d^2 / inf = 0)."""
+    return as_real(op, "beta", beta, low=0.0, finite=False)
+
+
 class PointwiseLoss(Function):
     """Base: loss = reduce(f(x, t)); subclasses give f and its two partial derivatives."""
 
@@ -63,10 +69,7 @@ class PointwiseLoss(Function):
             raise ValueError(
                 f"{op}: target of shape {target.shape} does not broadcast with x's shape {x.shape}"
             ) from None
-        if not isinstance(reduction, str):
-            raise TypeError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-        if reduction not in REDUCTIONS:
-            raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        check_reduction(op, reduction)
         return {"reduction": reduction, **cls.check_extra(x, target, **extra)}
 
     @staticmethod
@@ -139,11 +142,7 @@ class SmoothL1Loss(PointwiseLoss):
 
     @staticmethod
     def check_extra(x, target, beta=1.0):
-        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
-            raise TypeError(f"smooth_l1_loss: beta must be a float, got {beta!r}")
-        if not beta >= 0:
-            raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-        return {"beta": float(beta)}
+        return {"beta": check_beta("smooth_l1_loss", beta)}
 
     @staticmethod
     def f(x, t, beta):
