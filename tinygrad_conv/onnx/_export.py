@@ -17,7 +17,8 @@ from onnx import helper
 
 from .. import autograd
 from ..tensor import Tensor
-from . import _ops_math, _ops_nn, _ops_shape  # noqa: F401 - they register the converters
+from . import _ops_compare, _ops_math, _ops_nn, _ops_shape  # noqa: F401 - they register converters
+from ._dynamic import batch_from_dynamic_axes
 from ._graph import CONVERTERS, Graph, Value
 
 MIN_OPSET = 13  # Squeeze/Unsqueeze/ReduceSum with axes as inputs, Softmax on one axis
@@ -25,17 +26,20 @@ MIN_OPSET = 13  # Squeeze/Unsqueeze/ReduceSum with axes as inputs, Softmax on on
 
 def export(model: Any, example_input: Any, path: Any, input_names: Sequence[str] = ("input",),
            output_names: Sequence[str] = ("output",), opset_version: int = 17,
-           dynamic_batch: bool = True) -> onnx.ModelProto:
+           dynamic_batch: bool = True, dynamic_axes: Any = None) -> onnx.ModelProto:
     max_opset = onnx.defs.onnx_opset_version()
     if isinstance(opset_version, bool) or not isinstance(opset_version, (int, np.integer)):
         raise TypeError(f"onnx export: opset_version must be an int, got {opset_version!r}")
     if not MIN_OPSET <= opset_version <= max_opset:
         raise ValueError(f"onnx export: opset_version must be in {MIN_OPSET}..{max_opset} (the "
-                         f"installed onnx), got {opset_version}")
+                         f"installed onnx knows up to {max_opset}), got opset_version="
+                         f"{opset_version}")
     if not isinstance(dynamic_batch, bool):
         raise TypeError(f"onnx export: dynamic_batch must be a bool, got {dynamic_batch!r}")
     input_names, output_names = _names("input_names", input_names), _names("output_names",
                                                                           output_names)
+    dynamic_batch, symbol = batch_from_dynamic_axes(dynamic_axes, dynamic_batch, input_names,
+                                                    output_names)
     examples = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     if len(examples) != len(input_names):
         raise ValueError(f"onnx export: {len(examples)} example input(s) but {len(input_names)} "
@@ -50,7 +54,7 @@ def export(model: Any, example_input: Any, path: Any, input_names: Sequence[str]
         raise ValueError(f"onnx export: the model returned {len(outputs)} output(s) but "
                          f"output_names has {len(output_names)}: {output_names}")
     proto = _build(model, inputs, outputs, input_names, output_names, int(opset_version),
-                   dynamic_batch)
+                   dynamic_batch, symbol)
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
         onnx.save(proto, os.fspath(path))
@@ -129,7 +133,8 @@ def _order(outputs: list[Tensor]) -> list[Tensor]:
     return order
 
 
-def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) -> onnx.ModelProto:
+def _build(model, inputs, outputs, input_names, output_names, opset, dynamic,
+           symbol="batch") -> onnx.ModelProto:
     g = Graph(opset, dynamic)
     members = state_members(model)
     names = state_names(members)
@@ -184,7 +189,7 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) ->
                                             name=g.fresh(f"{out_name}/Identity")))
         dims: list[Any] = list(t.shape)
         if v.batch is not None and dims[v.batch] == batch_size:
-            dims[v.batch] = "batch"
+            dims[v.batch] = symbol
         elif v.batch is not None:
             dims[v.batch] = None  # scales with the batch: left unnamed
         out_infos.append(_info(out_name, t.dtype, dims))
@@ -193,7 +198,7 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic) ->
     for t, name in zip(inputs, input_names, strict=True):
         dims = list(t.shape)
         if dynamic:
-            dims[0] = "batch"
+            dims[0] = symbol
         in_infos.append(_info(name, t.dtype, dims))
     rank = {key: i for i, (key, _) in reversed(list(enumerate(members)))}
     initializers = sorted(g.initializers, key=lambda t: rank.get(t.name, len(rank)))  # stable

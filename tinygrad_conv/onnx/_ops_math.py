@@ -113,11 +113,12 @@ _REDUCE = {"sum": "ReduceSum", "mean": "ReduceMean", "max": "ReduceMax", "min": 
 def reduce(g: Graph, t, xs: list[Value], p: dict):
     x = xs[0]
     axes, keepdims = _axes(p, x.ndim), bool(p.get("keepdims", p.get("keepdim", False)))
+    source = g.cast(x, t.dtype)  # the sum of a bool mask counts in int64, as here
     if x.ndim == 0 or axes == []:
-        return g.node("Identity", [x.name], hint=t.op), x.batch
+        return g.node("Identity", [source], hint=t.op), x.batch
     if axes is None:
         axes = list(range(x.ndim))
-    name = g.reduce(_REDUCE[t.op], x.name, axes, keepdims, hint=t.op)
+    name = g.reduce(_REDUCE[t.op], source, axes, keepdims, hint=t.op)
     return name, _reduced_batch(x, axes, keepdims)
 
 

@@ -1,19 +1,71 @@
-"""Elementwise comparisons (== != < <= > >= and eq, ne, lt, le, gt, ge): bool tensors, no graph
-(a comparison has no gradient, as in PyTorch)."""
+"""Elementwise comparisons (== != < <= > >= and eq, ne, lt, le, gt, ge): bool tensors that never
+require grad (a comparison has no gradient, as in PyTorch).
+
+When grad mode is on and an operand is part of a graph (it requires grad or was made by a recorded
+op), the comparison is recorded as a node whose backward gives no gradient, so that the graph
+shows where a mask came from and the ONNX export can replay it (`where(x > 0, x, 0.1 * x)` runs
+on other inputs). Comparisons of plain data (`pred.eq(target)` on int labels) record nothing.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import is_tensor, make_tensor
+from ..autograd import Context, Function, is_tensor, make_tensor, state
 from ._args import promote, scalar_dtype
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge"]
 
 
+class Compare(Function):
+    """out = x <op> y elementwise, bool. No gradient: backward returns None for both inputs (and
+    the output never requires grad, so the engine never calls it). params["dtype"] is the dtype
+    both operands were compared in (after PyTorch's promotion)."""
+
+    inputs = ("x", "y")
+    ufunc = staticmethod(np.equal)
+
+    @staticmethod
+    def forward(ctx: Context, x, y, dtype=None):
+        x, y = promote(x, y)
+        return np.asarray(ctx.fn.ufunc(x, y))
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        return None, None
+
+
+class Eq(Compare):
+    name = "eq"
+    ufunc = staticmethod(np.equal)
+
+
+class Ne(Compare):
+    name = "ne"
+    ufunc = staticmethod(np.not_equal)
+
+
+class Lt(Compare):
+    name = "lt"
+    ufunc = staticmethod(np.less)
+
+
+class Le(Compare):
+    name = "le"
+    ufunc = staticmethod(np.less_equal)
+
+
+class Gt(Compare):
+    name = "gt"
+    ufunc = staticmethod(np.greater)
+
+
+class Ge(Compare):
+    name = "ge"
+    ufunc = staticmethod(np.greater_equal)
+
+
 def _operand(op: str, value, like):
-    if is_tensor(value):
-        return value.data
     if (
         like is not None
         and np.ndim(value) == 0
@@ -32,40 +84,52 @@ def _operand(op: str, value, like):
     return array
 
 
-def _compare(op: str, ufunc, a, b):
-    like = a if is_tensor(a) else b if is_tensor(b) else None
-    x, y = _operand(op, a, like), _operand(op, b, like)
-    if x.shape != y.shape:
+def _compare(fn: type[Compare], ufunc, a, b):
+    a_tensor, b_tensor = is_tensor(a), is_tensor(b)
+    like = a if a_tensor else b if b_tensor else None
+    x = a.data if a_tensor else _operand(fn.name, a, like)
+    y = b.data if b_tensor else _operand(fn.name, b, like)
+    if x.shape != y.shape and x.ndim and y.ndim:  # a 0-d operand broadcasts to anything
         try:
             np.broadcast_shapes(x.shape, y.shape)
         except ValueError:
             raise ValueError(
-                f"{op}: operands could not be broadcast together, got shapes "
+                f"{fn.name}: operands could not be broadcast together, got shapes "
                 f"{x.shape} and {y.shape}"
             ) from None
-    x, y = promote(x, y)
-    return make_tensor(np.asarray(ufunc(x, y)))
+    px, py = promote(x, y)
+    out = np.asarray(ufunc(px, py))
+    if state.grad_enabled and (
+        (a_tensor and (a._ctx is not None or a.requires_grad))
+        or (b_tensor and (b._ctx is not None or b.requires_grad))
+    ):  # part of a graph: recorded (a mask that depends on the input, for pictures and ONNX)
+        dtype = px.dtype if px.dtype == py.dtype else np.result_type(px, py)
+        parents = (a if a_tensor else make_tensor(x), b if b_tensor else make_tensor(y))
+        ctx = Context(fn, parents, {"dtype": dtype}, (x, y))
+        ctx.needs_input_grad = (False, False)  # no gradient flows through a comparison
+        return make_tensor(out, False, ctx)
+    return make_tensor(out)
 
 
 def eq(a, b):
-    return _compare("eq", np.equal, a, b)
+    return _compare(Eq, np.equal, a, b)
 
 
 def ne(a, b):
-    return _compare("ne", np.not_equal, a, b)
+    return _compare(Ne, np.not_equal, a, b)
 
 
 def lt(a, b):
-    return _compare("lt", np.less, a, b)
+    return _compare(Lt, np.less, a, b)
 
 
 def le(a, b):
-    return _compare("le", np.less_equal, a, b)
+    return _compare(Le, np.less_equal, a, b)
 
 
 def gt(a, b):
-    return _compare("gt", np.greater, a, b)
+    return _compare(Gt, np.greater, a, b)
 
 
 def ge(a, b):
-    return _compare("ge", np.greater_equal, a, b)
+    return _compare(Ge, np.greater_equal, a, b)
