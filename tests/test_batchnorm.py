@@ -266,12 +266,12 @@ BAD = [
     (
         lambda: batch_norm(f32(2, 3), None, None, training=True, eps=0.0),
         ValueError,
-        ["eps", "positive"],
+        ["eps", "(0, inf]", "0.0"],
     ),
     (
         lambda: batch_norm(f32(2, 3), f32(3), f32(3), training=False, eps=-1.0),
         ValueError,
-        ["eps", "non-negative"],
+        ["eps", "[0, inf]", "-1.0"],
     ),
     (
         lambda: batch_norm(f32(2, 3), None, None, training=True, momentum=None),

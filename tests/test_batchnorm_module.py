@@ -172,12 +172,12 @@ def test_bad_input_changes_no_state():
 @pytest.mark.parametrize(
     "kwargs, error, fragment",
     [
-        ({"num_features": 0}, ValueError, "num_features must be a positive int, got 0"),
+        ({"num_features": 0}, ValueError, "num_features must be >= 1 and <= 2147483647, got 0"),
         ({"num_features": 2.0}, TypeError, "num_features"),
         ({"num_features": True}, TypeError, "num_features"),
-        ({"num_features": 3, "eps": 0.0}, ValueError, "eps must be a positive float"),
+        ({"num_features": 3, "eps": 0.0}, ValueError, "eps must lie in (0, inf], got 0.0"),
         ({"num_features": 3, "eps": "small"}, TypeError, "eps"),
-        ({"num_features": 3, "momentum": 1.5}, ValueError, "momentum must be in [0, 1] or None"),
+        ({"num_features": 3, "momentum": 1.5}, ValueError, "momentum must lie in [0, 1], got 1.5"),
         ({"num_features": 3, "momentum": "0.1"}, TypeError, "momentum"),
         ({"num_features": 3, "affine": 1}, TypeError, "affine must be a bool"),
         ({"num_features": 3, "track_running_stats": None}, TypeError, "track_running_stats"),

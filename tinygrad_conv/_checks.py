@@ -126,15 +126,18 @@ def as_bool(op: str, name: str, value: Any) -> bool:
     return bool(value)
 
 
-def pool_window(op: str, kernel_size: Any, stride: Any, padding: Any) -> tuple[tuple[int, int], ...]:
+def pool_window(
+    op: str, kernel_size: Any, stride: Any, padding: Any
+) -> tuple[tuple[int, int], ...]:
     """A pooling window, PyTorch's rules: kernel_size and stride >= 1 (stride None means the
     kernel), 0 <= padding <= kernel / 2 -> (kernel, stride, padding) as pairs."""
     kh, kw = as_pair(op, "kernel_size", kernel_size, minimum=1)
     sh, sw = (kh, kw) if stride is None else as_pair(op, "stride", stride, minimum=1)
     ph, pw = as_pair(op, "padding", padding, minimum=0)
     if 2 * ph > kh or 2 * pw > kw:
-        raise ValueError(f"{op}: padding must be at most half of kernel_size {(kh, kw)}, "
-                         f"got padding {(ph, pw)}")
+        raise ValueError(
+            f"{op}: padding must be at most half of kernel_size {(kh, kw)}, got padding {(ph, pw)}"
+        )
     return (kh, kw), (sh, sw), (ph, pw)
 
 

@@ -3,14 +3,11 @@ Softmax(dim), LogSoftmax(dim)."""
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from typing import Any
 
-import numpy as np
-
 from .. import functional as F
-from .._checks import is_int
+from .._checks import as_real, check_choice, is_int
 from .module import Module
 
 
@@ -41,11 +38,8 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        if isinstance(negative_slope, (bool, np.bool_)) or not isinstance(
-            negative_slope, numbers.Real
-        ):
-            raise TypeError(f"LeakyReLU: negative_slope must be a float, got {negative_slope!r}")
-        self.negative_slope, self.inplace = float(negative_slope), inplace
+        negative_slope = as_real("LeakyReLU", "negative_slope", negative_slope, finite=False)
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, x: Any) -> Any:
         return F.leaky_relu(x, self.negative_slope)
@@ -73,9 +67,7 @@ class GELU(Module):
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_choice("GELU", "approximate", approximate, ("none", "tanh"))
 
     def forward(self, x: Any) -> Any:
         return F.gelu(x, approximate=self.approximate)

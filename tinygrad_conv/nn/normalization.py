@@ -3,14 +3,13 @@ batch statistics in train(), running ones in eval()."""
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
-from .._checks import is_int
+from .._checks import as_bool, as_int
 from ..autograd import is_tensor
-from ..ops.normalization import batch_norm
+from ..ops.normalization import batch_norm, check_eps, check_momentum
 from .module import Module, Parameter
 
 
@@ -47,25 +46,12 @@ class _BatchNorm(Module):
     ):
         super().__init__()
         layer = type(self).__name__
-        if not is_int(num_features):
-            raise TypeError(f"{layer}: num_features must be a positive int, got {num_features!r}")
-        if num_features < 1:
-            raise ValueError(f"{layer}: num_features must be a positive int, got {num_features}")
-        if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, numbers.Real):
-            raise TypeError(f"{layer}: eps must be a positive float, got {eps!r}")
-        if not eps > 0:
-            raise ValueError(f"{layer}: eps must be a positive float, got {eps}")
+        num_features = as_int(layer, "num_features", num_features, minimum=1)
+        eps = check_eps(layer, eps, positive=True)
         if momentum is not None:
-            if isinstance(momentum, (bool, np.bool_)) or not isinstance(momentum, numbers.Real):
-                raise TypeError(
-                    f"{layer}: momentum must be a float in [0, 1] or None, got {momentum!r}"
-                )
-            if not 0 <= momentum <= 1:
-                raise ValueError(f"{layer}: momentum must be in [0, 1] or None, got {momentum}")
-            momentum = float(momentum)
-        for name, flag in (("affine", affine), ("track_running_stats", track_running_stats)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{layer}: {name} must be a bool, got {flag!r}")
+            momentum = check_momentum(layer, momentum, 0, 1)
+        affine = as_bool(layer, "affine", affine)
+        track_running_stats = as_bool(layer, "track_running_stats", track_running_stats)
         dtype = np.dtype(dtype)
         if dtype not in (np.float32, np.float64):
             raise TypeError(f"{layer}: dtype must be float32 or float64, got {dtype}")

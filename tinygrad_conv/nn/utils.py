@@ -3,13 +3,13 @@ vector_to_parameters."""
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from .. import autograd
+from .._checks import as_real
 
 
 def _params(op: str, parameters: Any) -> list:
@@ -28,9 +28,7 @@ def _params(op: str, parameters: Any) -> list:
 
 
 def _real(op: str, name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a number, got {value!r}")
-    return float(value)
+    return as_real(op, name, value, finite=False)  # norm_type may be inf
 
 
 def clip_grad_norm_(

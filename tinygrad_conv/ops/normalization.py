@@ -6,13 +6,12 @@ Kernels: kernels/batchnorm.pyx; readable twin: tinygrad_conv/reference/batchnorm
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from .._backend import kernels, num_threads
-from .._checks import check_float, check_same_dtype
+from .._checks import as_bool, as_real, check_float, check_same_dtype
 from ..autograd import Context, Function, is_tensor
 
 __all__ = ["batch_norm"]
@@ -20,10 +19,14 @@ __all__ = ["batch_norm"]
 OP = "batch_norm"
 
 
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{OP}: {name} must be a float, got {value!r}")
-    return float(value)
+def check_eps(op: str, eps: Any, positive: bool) -> float:
+    """eps: a real number > 0 (positive=True: training, the layers) or >= 0 (eval mode)."""
+    return as_real(op, "eps", eps, low=0, low_open=positive, finite=False)
+
+
+def check_momentum(op: str, momentum: Any, low: float | None = None, high: float | None = None):
+    """momentum: a real number (the layers: in [0, 1], or None)."""
+    return as_real(op, "momentum", momentum, low, high, finite=False)
 
 
 def _check_stat(name: str, value: Any, x: np.ndarray, training: bool) -> None:
@@ -101,19 +104,14 @@ class BatchNorm(Function):
                         f"{array.shape}"
                     )
         check_same_dtype(OP, x=x, weight=weight, bias=bias)
-        if not isinstance(training, (bool, np.bool_)):
-            raise TypeError(f"{OP}: training must be a bool, got {training!r}")
-        training = bool(training)
+        training = as_bool(OP, "training", training)
         if momentum is None:
             raise TypeError(
                 f"{OP}: momentum must be a float, got None (BatchNorm's momentum=None "
                 f"passes 1 / num_batches_tracked here)"
             )
-        momentum, eps = _real("momentum", momentum), _real("eps", eps)
-        if training and not eps > 0:
-            raise ValueError(f"{OP}: eps must be positive in training mode, got {eps}")
-        if not eps >= 0:
-            raise ValueError(f"{OP}: eps must be non-negative, got {eps}")
+        momentum = check_momentum(OP, momentum)
+        eps = check_eps(OP, eps, positive=training)  # eval mode may divide by sqrt(var + 0)
         _check_stat("running_mean", running_mean, x, training)
         _check_stat("running_var", running_var, x, training)
         if (running_mean is None) != (running_var is None):
