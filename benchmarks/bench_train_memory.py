@@ -42,9 +42,14 @@ def _ours(variant: str, steps: int, batch: int, x, y) -> list[float]:
 
     tc.manual_seed(0)
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 7 * 7, 10),
     )
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
@@ -73,9 +78,14 @@ def _torch(steps: int, batch: int, x, y) -> list[float]:
     torch.set_num_threads(len(os.sched_getaffinity(0)))
     nn = torch.nn
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 10),
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 7 * 7, 10),
     )
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
@@ -108,16 +118,30 @@ def child(library: str, variant: str, steps: int, batch: int) -> dict:
     else:
         times = _ours(variant, steps, batch, x, y)
     faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
-    return {"library": library, "variant": variant, "peak_increase": peak_rss() - baseline,
-            "step": statistics.median(times[2:] or times), "faults": faults / steps}
+    return {
+        "library": library,
+        "variant": variant,
+        "peak_increase": peak_rss() - baseline,
+        "step": statistics.median(times[2:] or times),
+        "faults": faults / steps,
+    }
 
 
 def measure(library: str, variant: str, steps: int, batch: int) -> dict | None:
     env = dict(os.environ)
     if variant == "no-malloc-tuning":
         env["TINYGRAD_CONV_MALLOC_TUNING"] = "0"
-    args = [sys.executable, __file__, "--child", library, variant, "--steps", str(steps),
-            "--batch", str(batch)]
+    args = [
+        sys.executable,
+        __file__,
+        "--child",
+        library,
+        variant,
+        "--steps",
+        str(steps),
+        "--batch",
+        str(batch),
+    ]
     result = subprocess.run(args, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         print(f"{library} {variant}: failed\n{result.stderr[-1500:]}", file=sys.stderr)
@@ -138,16 +162,22 @@ def main() -> None:
     rows = [measure("torch", "-", args.steps, args.batch)]
     rows += [measure("tinygrad_conv", v, args.steps, args.batch) for v in args.variants.split(",")]
     torch_peak = rows[0]["peak_increase"] if rows[0] else None
-    print(f"training loop, CNN on 28x28 batches of {args.batch}, {args.steps} steps "
-          f"(peak RSS increase over the baseline after import and data)")
-    print(f"{'library':<15}{'variant':<19}{'peak +MB':>10}{'x torch':>9}{'step ms':>9}"
-          f"{'page faults/step':>18}")
+    print(
+        f"training loop, CNN on 28x28 batches of {args.batch}, {args.steps} steps "
+        f"(peak RSS increase over the baseline after import and data)"
+    )
+    print(
+        f"{'library':<15}{'variant':<19}{'peak +MB':>10}{'x torch':>9}{'step ms':>9}"
+        f"{'page faults/step':>18}"
+    )
     for row in rows:
         if row is None:
             continue
         ratio = f"{row['peak_increase'] / torch_peak:.2f}" if torch_peak else "n/a"
-        print(f"{row['library']:<15}{row['variant']:<19}{row['peak_increase'] / MIB:>10.0f}"
-              f"{ratio:>9}{row['step'] * 1e3:>9.1f}{row['faults']:>18.0f}")
+        print(
+            f"{row['library']:<15}{row['variant']:<19}{row['peak_increase'] / MIB:>10.0f}"
+            f"{ratio:>9}{row['step'] * 1e3:>9.1f}{row['faults']:>18.0f}"
+        )
 
 
 if __name__ == "__main__":

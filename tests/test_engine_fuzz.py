@@ -28,8 +28,13 @@ def programs(draw):
         if draw(st.booleans()):
             ops.append((draw(st.sampled_from(UNARY)), draw(st.integers(0, nodes - 1)), None))
         else:
-            ops.append((draw(st.sampled_from(BINARY)), draw(st.integers(0, nodes - 1)),
-                        draw(st.integers(0, nodes - 1))))
+            ops.append(
+                (
+                    draw(st.sampled_from(BINARY)),
+                    draw(st.integers(0, nodes - 1)),
+                    draw(st.integers(0, nodes - 1)),
+                )
+            )
     actions = []
     for _ in range(draw(st.integers(1, 4))):
         if draw(st.booleans()):
@@ -74,8 +79,13 @@ def _run(lib, ops, actions, backend):
             outcomes.append("ok")
         except RuntimeError as err:
             text = str(err)
-            kind = ("released" if "second time" in text else
-                    "modified" if "modified by an inplace operation" in text else text)
+            kind = (
+                "released"
+                if "second time" in text
+                else "modified"
+                if "modified by an inplace operation" in text
+                else text
+            )
             outcomes.append(kind)
     grads = [None if t.grad is None else np.asarray(t.grad, dtype=np.float64) for t in (x, w)]
     return outcomes, grads

@@ -125,7 +125,8 @@ def test_a_new_thread_starts_with_grad_enabled():
     seen = []
     with autograd.no_grad(), autograd.detect_anomaly():
         thread = threading.Thread(
-            target=lambda: seen.append((autograd.is_grad_enabled(), autograd.is_anomaly_enabled())))
+            target=lambda: seen.append((autograd.is_grad_enabled(), autograd.is_anomaly_enabled()))
+        )
         thread.start()
         thread.join()
     assert seen == [(True, False)]

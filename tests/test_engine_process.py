@@ -26,8 +26,13 @@ print(rss // 1024)
 def _run(code: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     environment.update(env)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, env=environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc, /proc")
@@ -73,6 +78,12 @@ def test_the_off_switch():
 
 def test_one_docstring_lists_every_effect_and_its_off_switch():
     doc = _memory.process_effects.__doc__
-    for words in ("M_MMAP_THRESHOLD", "M_TRIM_THRESHOLD", "TINYGRAD_CONV_MALLOC_TUNING=0",
-                  "MALLOC_*", "OMP_WAIT_POLICY=PASSIVE", "set OMP_WAIT_POLICY yourself"):
+    for words in (
+        "M_MMAP_THRESHOLD",
+        "M_TRIM_THRESHOLD",
+        "TINYGRAD_CONV_MALLOC_TUNING=0",
+        "MALLOC_*",
+        "OMP_WAIT_POLICY=PASSIVE",
+        "set OMP_WAIT_POLICY yourself",
+    ):
         assert words in doc

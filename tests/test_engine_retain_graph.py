@@ -124,8 +124,13 @@ def test_a_training_loop_keeps_no_saved_arrays_between_steps(rng):
     structure, data and grads stay, for pictures), but no longer its columns, masks and indices."""
     from tinygrad_conv import autograd, nn, optim
 
-    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 4, 3),
+    )
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     x = Tensor(rng.standard_normal((8, 1, 8, 8)).astype(np.float32))
     y = rng.integers(0, 3, 8)
@@ -134,6 +139,7 @@ def test_a_training_loop_keeps_no_saved_arrays_between_steps(rng):
         loss = tc.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
-    saved = [a for t in autograd.topo_order(loss) if t._ctx is not None
-             for a in t._ctx.saved_tensors]
+    saved = [
+        a for t in autograd.topo_order(loss) if t._ctx is not None for a in t._ctx.saved_tensors
+    ]
     assert saved == []

@@ -51,8 +51,9 @@ def test_a_target_changed_by_another_thread_never_reaches_the_kernel(op):
     """Old main: a segfault within a fraction of a second (the kernel read x[i, target[i]] from
     the caller's array after the range check). Run in a child process."""
     code = textwrap.dedent(RACE.replace("{op}", op))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.startswith("done")
 
@@ -65,8 +66,7 @@ def test_the_target_the_kernel_read_is_a_private_copy():
     assert not np.shares_memory(saved, target.data)
     target.data[:] = 10**9  # a later change cannot reach backward's kernel either
     loss.backward()
-    np.testing.assert_allclose(x.grad, [[-1 / 3, 1 / 6, 1 / 6], [1 / 6, 1 / 6, -1 / 3]],
-                               rtol=1e-12)
+    np.testing.assert_allclose(x.grad, [[-1 / 3, 1 / 6, 1 / 6], [1 / 6, 1 / 6, -1 / 3]], rtol=1e-12)
 
 
 @pytest.mark.parametrize("n", [1, 2, np.int64(3), np.int32(_backend.MAX_THREADS)])
@@ -79,10 +79,18 @@ def test_set_num_threads_accepts_1_to_the_maximum(n):
         tc.set_num_threads(before)
 
 
-@pytest.mark.parametrize(("n", "error"), [
-    (0, ValueError), (-1, ValueError), (_backend.MAX_THREADS + 1, ValueError),
-    (2**31 - 1, ValueError), (True, TypeError), (2.0, TypeError), ("4", TypeError),
-])
+@pytest.mark.parametrize(
+    ("n", "error"),
+    [
+        (0, ValueError),
+        (-1, ValueError),
+        (_backend.MAX_THREADS + 1, ValueError),
+        (2**31 - 1, ValueError),
+        (True, TypeError),
+        (2.0, TypeError),
+        ("4", TypeError),
+    ],
+)
 def test_set_num_threads_refuses(n, error):
     before = _backend._max_threads
     with pytest.raises(error, match=r"set_num_threads: n must"):
@@ -94,16 +102,21 @@ def test_set_num_threads_refuses(n, error):
 def test_the_environment_variable_is_bounded(value):
     """Old main: 2**31 - 1 here made libgomp exit the process at the first parallel kernel."""
     env = dict(os.environ, TINYGRAD_CONV_NUM_THREADS=value)
-    result = subprocess.run([sys.executable, "-c", "import tinygrad_conv"], env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", "import tinygrad_conv"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
-    assert "ValueError: TINYGRAD_CONV_NUM_THREADS must be an int between 1 and 256" in \
-        result.stderr
+    assert "ValueError: TINYGRAD_CONV_NUM_THREADS must be an int between 1 and 256" in result.stderr
 
 
 def test_the_environment_variable_sets_the_threads():
     env = dict(os.environ, TINYGRAD_CONV_NUM_THREADS="3")
     code = "from tinygrad_conv import _backend; print(_backend.num_threads(1 << 20))"
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.stdout.strip() == "3", result.stderr

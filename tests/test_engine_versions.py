@@ -19,18 +19,21 @@ def _t(values, **kwargs) -> Tensor:
     return Tensor(np.array(values, dtype=np.float64), requires_grad=True, **kwargs)
 
 
-@pytest.mark.parametrize(("call", "expected"), [
-    (lambda t: t.add_(np.array([1.0, 1.0, 1.0])), [2.0, -1.0, 4.0]),
-    (lambda t: t.add_(2.0, alpha=0.5), [2.0, -1.0, 4.0]),
-    (lambda t: t.sub_(Tensor(np.array([1.0, 1.0, 1.0])), alpha=2), [-1.0, -4.0, 1.0]),
-    (lambda t: t.mul_(-2.0), [-2.0, 4.0, -6.0]),
-    (lambda t: t.div_(np.array([2.0, 4.0, 1.0])), [0.5, -0.5, 3.0]),
-    (lambda t: t.zero_(), [0.0, 0.0, 0.0]),
-    (lambda t: t.fill_(7), [7.0, 7.0, 7.0]),
-    (lambda t: t.copy_(np.array([9, 8, 7])), [9.0, 8.0, 7.0]),
-    (lambda t: t.clamp_(min=0.0, max=2.5), [1.0, 0.0, 2.5]),
-    (lambda t: t.clamp_(max=0.0), [0.0, -2.0, 0.0]),
-])
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda t: t.add_(np.array([1.0, 1.0, 1.0])), [2.0, -1.0, 4.0]),
+        (lambda t: t.add_(2.0, alpha=0.5), [2.0, -1.0, 4.0]),
+        (lambda t: t.sub_(Tensor(np.array([1.0, 1.0, 1.0])), alpha=2), [-1.0, -4.0, 1.0]),
+        (lambda t: t.mul_(-2.0), [-2.0, 4.0, -6.0]),
+        (lambda t: t.div_(np.array([2.0, 4.0, 1.0])), [0.5, -0.5, 3.0]),
+        (lambda t: t.zero_(), [0.0, 0.0, 0.0]),
+        (lambda t: t.fill_(7), [7.0, 7.0, 7.0]),
+        (lambda t: t.copy_(np.array([9, 8, 7])), [9.0, 8.0, 7.0]),
+        (lambda t: t.clamp_(min=0.0, max=2.5), [1.0, 0.0, 2.5]),
+        (lambda t: t.clamp_(max=0.0), [0.0, -2.0, 0.0]),
+    ],
+)
 def test_in_place_methods(call, expected):
     t = Tensor(np.array([1.0, -2.0, 3.0]))
     before = t.data
@@ -67,14 +70,17 @@ def test_in_place_bad_arguments():
     assert t._version == 0
 
 
-@pytest.mark.parametrize(("make", "edit", "what"), [
-    (lambda x, w: x * w, lambda x, w: x.data.__setitem__(0, 0) or x._bump_version(), "'x'"),
-    (lambda x, w: x / w, lambda x, w: w._bump_version(), "'w'"),
-    (lambda x, w: x @ w, lambda x, w: setattr(w, "data", w.data * 2), "'w'"),
-    (lambda x, w: (x * w).exp(), None, "output of exp"),
-    (lambda x, w: (x * w).tanh(), None, "output of tanh"),
-    (lambda x, w: (x * w).relu(), lambda x, w: None, None),
-])
+@pytest.mark.parametrize(
+    ("make", "edit", "what"),
+    [
+        (lambda x, w: x * w, lambda x, w: x.data.__setitem__(0, 0) or x._bump_version(), "'x'"),
+        (lambda x, w: x / w, lambda x, w: w._bump_version(), "'w'"),
+        (lambda x, w: x @ w, lambda x, w: setattr(w, "data", w.data * 2), "'w'"),
+        (lambda x, w: (x * w).exp(), None, "output of exp"),
+        (lambda x, w: (x * w).tanh(), None, "output of tanh"),
+        (lambda x, w: (x * w).relu(), lambda x, w: None, None),
+    ],
+)
 def test_backward_refuses_a_changed_saved_tensor(make, edit, what):
     x, w = _t([1.0, 2.0], name="x"), _t([3.0, -1.0], name="w")
     y = make(x, w)
@@ -155,20 +161,28 @@ else:
 """
 
 
-@pytest.mark.parametrize(("shape", "op", "big", "tail"), [
-    ((1, 1, 4, 4), "tc.max_pool2d(x, 2)", (1, 1, 400, 400), "y.sum()"),
-    ((1, 1, 4, 4), "tc.avg_pool2d(x, 2)", (1, 1, 400, 400), "y.sum()"),
-    ((8,), "x.relu()", (80000,), "y.sum()"),
-    ((8,), "x.relu()", (2,), "y.sum()"),
-    ((4, 3), "tc.cross_entropy(x * 1.0, np.zeros(4, dtype=np.int64), reduction='none')", (1,),
-     "y.sum()"),
-])
+@pytest.mark.parametrize(
+    ("shape", "op", "big", "tail"),
+    [
+        ((1, 1, 4, 4), "tc.max_pool2d(x, 2)", (1, 1, 400, 400), "y.sum()"),
+        ((1, 1, 4, 4), "tc.avg_pool2d(x, 2)", (1, 1, 400, 400), "y.sum()"),
+        ((8,), "x.relu()", (80000,), "y.sum()"),
+        ((8,), "x.relu()", (2,), "y.sum()"),
+        (
+            (4, 3),
+            "tc.cross_entropy(x * 1.0, np.zeros(4, dtype=np.int64), reduction='none')",
+            (1,),
+            "y.sum()",
+        ),
+    ],
+)
 def test_bigger_data_never_reaches_a_kernel(shape, op, big, tail):
     """Used to segfault (max_pool2d) or put heap values in .grad (relu, avg_pool2d, cross_entropy):
     run in a child process, which must end normally with an error message."""
     code = CRASH.format(shape=shape, op=op, big=big, tail=tail)
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "refused" in result.stdout
 

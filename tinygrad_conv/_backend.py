@@ -16,8 +16,17 @@ from ._checks import as_count
 from ._memory import process_effects
 
 # One module per kernel family: kernels/<stem>.pyx and tinygrad_conv/reference/<stem>.py.
-KERNEL_MODULES = ("relu", "conv2d", "conv_direct", "pool", "cross_entropy", "batchnorm",
-                  "leaky_relu", "gelu", "clamp")
+KERNEL_MODULES = (
+    "relu",
+    "conv2d",
+    "conv_direct",
+    "pool",
+    "cross_entropy",
+    "batchnorm",
+    "leaky_relu",
+    "gelu",
+    "clamp",
+)
 BACKENDS = ("cython", "numpy")
 ENV_VAR = "TINYGRAD_CONV_BACKEND"
 BUILD_HINT = (
@@ -93,8 +102,9 @@ def _detect_threads() -> int:
     value = os.environ.get(THREADS_VAR, "").strip()
     if value:  # ours: a bad value is an error, as TINYGRAD_CONV_BACKEND's is
         if not value.isdigit() or not 1 <= int(value) <= MAX_THREADS:
-            raise ValueError(f"{THREADS_VAR} must be an int between 1 and {MAX_THREADS}, got "
-                             f"{value!r}")
+            raise ValueError(
+                f"{THREADS_VAR} must be an int between 1 and {MAX_THREADS}, got {value!r}"
+            )
         return int(value)
     value = os.environ.get("OMP_NUM_THREADS", "").strip()  # OpenMP's: used when it is one int
     if value.isdigit() and int(value) > 0:

@@ -32,29 +32,37 @@ def _writable(tensor: Any, op: str) -> None:
     """PyTorch's rule: no in-place change of a tensor that requires grad while grad mode is on
     (the graph would not see it); under no_grad it is allowed and bumps the version."""
     if tensor.requires_grad and _modes.grad_enabled:
-        what = ("a leaf Variable that requires grad is being used in an in-place operation"
-                if tensor._ctx is None else
-                f"a tensor made by {tensor._ctx.fn.name} that requires grad cannot be changed "
-                "in place (the graph would not record it)")
-        raise RuntimeError(f"{op}: {what}; do it under `with tc.no_grad():`, or on a .detach()ed "
-                           "copy")
+        what = (
+            "a leaf Variable that requires grad is being used in an in-place operation"
+            if tensor._ctx is None
+            else f"a tensor made by {tensor._ctx.fn.name} that requires grad cannot be changed "
+            "in place (the graph would not record it)"
+        )
+        raise RuntimeError(
+            f"{op}: {what}; do it under `with tc.no_grad():`, or on a .detach()ed copy"
+        )
     if not tensor._data.flags.writeable:
-        raise RuntimeError(f"{op}: this tensor's array is read-only (a broadcast view?); "
-                           ".clone() it first")
+        raise RuntimeError(
+            f"{op}: this tensor's array is read-only (a broadcast view?); .clone() it first"
+        )
 
 
 def _operand(tensor: Any, other: Any, op: str, name: str = "other") -> np.ndarray:
     array = other._data if autograd.is_tensor(other) else np.asarray(other)
     if array.dtype.kind not in "fiub":
-        raise TypeError(f"{op}: {name} must be a number, an array or a Tensor, got "
-                        f"{type(other).__name__} of dtype {array.dtype}")
+        raise TypeError(
+            f"{op}: {name} must be a number, an array or a Tensor, got "
+            f"{type(other).__name__} of dtype {array.dtype}"
+        )
     try:
         shape = np.broadcast_shapes(tensor._data.shape, array.shape)
     except ValueError:
         shape = None
     if shape != tensor._data.shape:
-        raise ValueError(f"{op}: {name} of shape {array.shape} does not broadcast to the "
-                         f"tensor's shape {tensor._data.shape} (an in-place result keeps it)")
+        raise ValueError(
+            f"{op}: {name} of shape {array.shape} does not broadcast to the "
+            f"tensor's shape {tensor._data.shape} (an in-place result keeps it)"
+        )
     return array
 
 
@@ -62,8 +70,10 @@ def _ufunc(tensor: Any, func: np.ufunc, array: np.ndarray, op: str) -> Any:
     try:
         func(tensor._data, array, out=tensor._data, casting="same_kind")
     except TypeError:  # NumPy's UFuncTypeError: e.g. a float into an int tensor
-        raise TypeError(f"{op}: result type {np.result_type(tensor._data, array)} can't be "
-                        f"cast to the tensor's dtype {tensor._data.dtype}") from None
+        raise TypeError(
+            f"{op}: result type {np.result_type(tensor._data, array)} can't be "
+            f"cast to the tensor's dtype {tensor._data.dtype}"
+        ) from None
     tensor._bump_version()
     return tensor
 
@@ -149,8 +159,10 @@ class _Size(int):
         if not shape:
             raise IndexError(f"size: dimension specified as {dim} but tensor has no dimensions")
         if not -len(shape) <= dim < len(shape):
-            raise IndexError(f"size: Dimension out of range (expected to be in range of "
-                             f"[{-len(shape)}, {len(shape) - 1}], but got {dim})")
+            raise IndexError(
+                f"size: Dimension out of range (expected to be in range of "
+                f"[{-len(shape)}, {len(shape) - 1}], but got {dim})"
+            )
         return shape[dim]
 
     def __reduce__(self) -> tuple:

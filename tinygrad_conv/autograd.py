@@ -57,15 +57,23 @@ class Context:
     both `saved_tensors` and `saved`; `params` and the structure stay (pictures need them).
     """
 
-    __slots__ = ("fn", "parents", "params", "saved_tensors", "needs_input_grad", "_inputs",
-                 "__dict__")
+    __slots__ = (
+        "fn",
+        "parents",
+        "params",
+        "saved_tensors",
+        "needs_input_grad",
+        "_inputs",
+        "__dict__",
+    )
     _versions: tuple = ()  # set by apply when something was saved (see _saved.py)
     _checksums: tuple | None = None  # set under detect_anomaly
     _released = False  # set by release()
     _guarded = False  # True once there is anything for _saved.verify to check
 
-    def __init__(self, fn: type[Function], parents: tuple, params: dict[str, Any],
-                 inputs: tuple = ()):
+    def __init__(
+        self, fn: type[Function], parents: tuple, params: dict[str, Any], inputs: tuple = ()
+    ):
         self.fn = fn
         self.parents = parents
         self.params = params
@@ -202,8 +210,9 @@ def topo_order(root) -> list:
 StepHook = Callable[[Any, np.ndarray, tuple], None]
 
 
-def backward(root, grad: Any = None, retain_graph: bool | None = False,
-             on_step: StepHook | None = None) -> None:
+def backward(
+    root, grad: Any = None, retain_graph: bool | None = False, on_step: StepHook | None = None
+) -> None:
     """Reverse-mode autodiff from `root`, adding into `.grad` of every tensor that requires grad.
 
     A Function's backward returns new arrays or views of grad_out (never its saved forward arrays).

@@ -16,8 +16,9 @@ from .tensor_methods import TensorMethods
 
 _ALLOWED = (np.dtype(np.float32), np.dtype(np.float64))
 # dtype= may also ask for these (indices, targets, masks): PyTorch's integer and bool tensors.
-_INT_DTYPES = tuple(np.dtype(d) for d in (np.int64, np.int32, np.int16, np.int8, np.uint8,
-                                          np.bool_))
+_INT_DTYPES = tuple(
+    np.dtype(d) for d in (np.int64, np.int32, np.int16, np.int8, np.uint8, np.bool_)
+)
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
@@ -29,11 +30,13 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         try:
             wanted = np.dtype(dtype)
         except TypeError as err:
-            raise TypeError(f"Tensor: dtype must be float32, float64, an int type or bool, got "
-                            f"{dtype!r}") from err
+            raise TypeError(
+                f"Tensor: dtype must be float32, float64, an int type or bool, got {dtype!r}"
+            ) from err
         if wanted not in _ALLOWED and wanted not in _INT_DTYPES:
-            raise TypeError(f"Tensor: dtype must be float32, float64, an int type or bool, got "
-                            f"{wanted}")
+            raise TypeError(
+                f"Tensor: dtype must be float32, float64, an int type or bool, got {wanted}"
+            )
     try:
         array = np.array(data, copy=True)
     except (TypeError, ValueError) as err:
@@ -59,12 +62,15 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """A Tensor as is; an array or scalar as a constant Tensor (a Python scalar gets like.dtype)."""
     if isinstance(value, Tensor):
         return value
-    if like is not None and (isinstance(value, (int, float, bool, np.generic)) or (
-            isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiub")):
+    if like is not None and (
+        isinstance(value, (int, float, bool, np.generic))
+        or (isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiub")
+    ):
         # A scalar takes the tensor's dtype, as in PyTorch (a 0-d operand does not promote).
         return Tensor._make(np.asarray(value, dtype=scalar_dtype(value, like.dtype)), False, None)
-    if isinstance(value, np.ndarray) and (value.dtype in _ALLOWED or (
-            like is not None and value.dtype in _INT_DTYPES)):
+    if isinstance(value, np.ndarray) and (
+        value.dtype in _ALLOWED or (like is not None and value.dtype in _INT_DTYPES)
+    ):
         # Beside a tensor, integer arrays (indices, targets, masks) keep their dtype.
         return Tensor._make(value.copy(), False, None)  # the graph must not see later edits
     return Tensor(value)
@@ -73,8 +79,18 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
 class Tensor(TensorMethods, InPlaceMethods):
     """An n-dimensional array with reverse-mode autodiff (see API.md)."""
 
-    __slots__ = ("_data", "_grad", "requires_grad", "name", "_ctx", "_module", "_version",
-                 "_hooks", "_base", "__weakref__")  # _base: set by detach() only
+    __slots__ = (
+        "_data",
+        "_grad",
+        "requires_grad",
+        "name",
+        "_ctx",
+        "_module",
+        "_version",
+        "_hooks",
+        "_base",
+        "__weakref__",
+    )  # _base: set by detach() only
     __array_ufunc__ = None  # so `ndarray + Tensor` calls Tensor.__radd__ instead of NumPy's add
     __array_priority__ = 1000
 
@@ -87,8 +103,9 @@ class Tensor(TensorMethods, InPlaceMethods):
             raise TypeError(f"Tensor: name must be a str or None, got {type(name).__name__}")
         self._data = _to_array(data, dtype)
         if requires_grad and self._data.dtype.kind != "f":
-            raise TypeError(f"Tensor: only float tensors can require grad, got dtype "
-                            f"{self._data.dtype}")
+            raise TypeError(
+                f"Tensor: only float tensors can require grad, got dtype {self._data.dtype}"
+            )
         self._grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.name = name
@@ -135,8 +152,10 @@ class Tensor(TensorMethods, InPlaceMethods):
         if isinstance(value, Tensor):
             value = value._data
         if not isinstance(value, np.ndarray):
-            raise TypeError(f"Tensor.data: must be assigned an np.ndarray (or a Tensor), got "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"Tensor.data: must be assigned an np.ndarray (or a Tensor), got "
+                f"{type(value).__name__}"
+            )
         old = self._data
         if self._ctx is not None and (value.shape != old.shape or value.dtype != old.dtype):
             raise RuntimeError(
@@ -145,8 +164,9 @@ class Tensor(TensorMethods, InPlaceMethods):
                 f"{value.dtype} would not fit its graph (assign to a leaf, or use .detach())"
             )
         if self.requires_grad and value.dtype.kind != "f":
-            raise TypeError(f"Tensor.data: a tensor that requires grad holds floats, got dtype "
-                            f"{value.dtype}")
+            raise TypeError(
+                f"Tensor.data: a tensor that requires grad holds floats, got dtype {value.dtype}"
+            )
         self._data = value
         self._version += 1
 
@@ -161,14 +181,20 @@ class Tensor(TensorMethods, InPlaceMethods):
             if isinstance(value, Tensor):
                 value = value._data
             if not isinstance(value, np.ndarray):
-                raise TypeError(f"assigned grad expected to be an np.ndarray or None but got "
-                                f"grad of type {type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad expected to be an np.ndarray or None but got "
+                    f"grad of type {type(value).__name__}"
+                )
             if value.shape != self._data.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: shape "
-                                   f"{value.shape} for a tensor of shape {self._data.shape}")
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: shape "
+                    f"{value.shape} for a tensor of shape {self._data.shape}"
+                )
             if value.dtype != self._data.dtype:
-                raise RuntimeError(f"assigned grad has data of a different type: {value.dtype} "
-                                   f"for a tensor of dtype {self._data.dtype}")
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: {value.dtype} "
+                    f"for a tensor of dtype {self._data.dtype}"
+                )
         self._grad = value
 
     # --- what it is ----------------------------------------------------------------------------
@@ -265,19 +291,24 @@ class Tensor(TensorMethods, InPlaceMethods):
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError(f"requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
         if requires_grad and self._data.dtype.kind != "f":
-            raise TypeError(f"requires_grad_: only float tensors can require gradients, got "
-                            f"dtype {self._data.dtype}")
+            raise TypeError(
+                f"requires_grad_: only float tensors can require gradients, got "
+                f"dtype {self._data.dtype}"
+            )
         if self._ctx is not None and self.requires_grad and not requires_grad:
-            raise RuntimeError("requires_grad_: you can only change requires_grad flags of leaf "
-                               "tensors; use .detach() for a tensor outside the graph")
+            raise RuntimeError(
+                "requires_grad_: you can only change requires_grad flags of leaf "
+                "tensors; use .detach() for a tensor outside the graph"
+            )
         self.requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self) -> None:
         """Accepted for PyTorch code: every tensor that requires grad keeps its .grad anyway."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has "
-                               "requires_grad=False")
+            raise RuntimeError(
+                "retain_grad: can't retain_grad on a tensor that has requires_grad=False"
+            )
 
     def register_hook(self, hook: Callable[[np.ndarray], Any]) -> RemovableHandle:
         """hook(grad) runs when backward has computed this tensor's gradient; it returns None or
@@ -285,8 +316,9 @@ class Tensor(TensorMethods, InPlaceMethods):
         if not callable(hook):
             raise TypeError(f"register_hook: hook must be callable, got {hook!r}")
         if not self.requires_grad:
-            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't "
-                               "require gradient")
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
         if self._hooks is None:
             self._hooks = {}
         return RemovableHandle(self._hooks, hook)
