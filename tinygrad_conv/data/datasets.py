@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .._checks import as_int
+from .._checks import as_int, as_real
 
 MNIST_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -46,11 +46,7 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0):
 
 
 def _fraction(owner: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{owner}: test_fraction must be a float, got {value!r}")
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"{owner}: test_fraction must lie in (0, 1), got {value}")
-    return float(value)
+    return as_real(owner, "test_fraction", value, 0, 1, low_open=True, high_open=True)
 
 
 def mnist_5k_path() -> str:

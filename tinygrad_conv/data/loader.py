@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import _random
-from .._checks import as_int
+from .._checks import as_bool, as_int
 from ..autograd import is_tensor, make_tensor
 
 
@@ -109,8 +109,8 @@ class DataLoader:
         if batch_size is not None:
             batch_size = as_int("DataLoader", "batch_size", batch_size, minimum=1)
         for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
-            if flag is not None and not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"DataLoader: {name} must be a bool, got {flag!r}")
+            if flag is not None:  # PyTorch's None means False
+                as_bool("DataLoader", name, flag)
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
         if generator is not None and not isinstance(generator, np.random.Generator):
@@ -155,8 +155,7 @@ def batches(x: Any, y: Any, batch_size: int, shuffle: bool = True,
     if len(x) != len(y):
         raise ValueError(f"batches: x and y must have the same length, got {len(x)} and {len(y)}")
     batch_size = as_int("batches", "batch_size", batch_size, minimum=1)
-    if not isinstance(shuffle, bool):
-        raise TypeError(f"batches: shuffle must be a bool, got {shuffle!r}")
+    shuffle = as_bool("batches", "shuffle", shuffle)
     rng = _random.generator() if seed is None else np.random.default_rng(seed)
     order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
     return _iterate(x, y, order, batch_size)  # a plain function, so bad arguments raise at the call

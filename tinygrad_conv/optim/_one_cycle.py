@@ -4,9 +4,9 @@ lr_scheduler; use them from there)."""
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
+from .._checks import as_int, as_real, check_choice
 from .lr_scheduler import LRScheduler, _per_group, _positive_int, _real
 from .optimizer import Optimizer
 
@@ -35,12 +35,8 @@ class OneCycleLR(LRScheduler):
                                 * _positive_int(owner, "steps_per_epoch", steps_per_epoch))
         else:
             raise ValueError(f"{owner}: give total_steps, or epochs and steps_per_epoch")
-        if isinstance(pct_start, bool) or not isinstance(pct_start, float) or \
-                not 0 <= pct_start <= 1:
-            raise ValueError(f"{owner}: pct_start must be a float in [0, 1], got {pct_start!r}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"{owner}: anneal_strategy must be 'cos' or 'linear', got "
-                             f"{anneal_strategy!r}")
+        pct_start = _real(owner, "pct_start", pct_start, 0, 1)
+        check_choice(owner, "anneal_strategy", anneal_strategy, ("cos", "linear"))
         self._anneal_func_type = anneal_strategy
         n = self.total_steps
         if three_phase:
@@ -130,11 +126,9 @@ class ReduceLROnPlateau(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{owner}: optimizer must be a tinygrad_conv.optim Optimizer, got "
                             f"{type(optimizer).__name__}")
-        if not _real(owner, "factor", factor) < 1.0:
-            raise ValueError(f"{owner}: factor must be < 1.0, got {factor!r}")
-        for name, value in (("patience", patience), ("cooldown", cooldown)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-                raise ValueError(f"{owner}: {name} must be an int >= 0, got {value!r}")
+        factor = as_real(owner, "factor", factor, high=1.0, high_open=True)
+        patience = as_int(owner, "patience", patience, minimum=0)
+        cooldown = as_int(owner, "cooldown", cooldown, minimum=0)
         self.factor = factor
         self.optimizer = optimizer
         if isinstance(min_lr, (list, tuple)):
@@ -153,11 +147,8 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
 
     def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
-        if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got "
-                             f"{threshold_mode!r}")
+        check_choice("ReduceLROnPlateau", "mode", mode, ("min", "max"))
+        check_choice("ReduceLROnPlateau", "threshold_mode", threshold_mode, ("rel", "abs"))
         self.mode_worse = math.inf if mode == "min" else -math.inf
         self.mode, self.threshold = mode, _real("ReduceLROnPlateau", "threshold", threshold)
         self.threshold_mode = threshold_mode

@@ -26,9 +26,7 @@ class Adadelta(Optimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         for name in ("lr", "eps", "weight_decay"):
             check_number("Adadelta", name, group[name])
-        rho = check_number("Adadelta", "rho", group["rho"])
-        if rho > 1:
-            raise ValueError(f"Adadelta: rho must lie in [0, 1], got {group['rho']!r}")
+        check_number("Adadelta", "rho", group["rho"], maximum=1)
         check_bool("Adadelta", "maximize", group["maximize"])
 
     def _state_shapes(self, group: dict[str, Any]) -> tuple[set[str], set[str]]:

@@ -8,7 +8,6 @@ schedulers compose with edits the user makes to the groups."""
 from __future__ import annotations
 
 import math
-import numbers
 import types
 import warnings
 from bisect import bisect_right
@@ -16,24 +15,21 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .._checks import as_int, as_real
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
            "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau"]
 
 
-def _real(owner: str, name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
-    return value
+def _real(owner: str, name: str, value: Any, low: float | None = None,
+          high: float | None = None, low_open: bool = False) -> float:
+    """A real number (not NaN; infinities allowed) in [low, high] ((low, high] with low_open)."""
+    return as_real(owner, name, value, low, high, low_open=low_open, finite=False)
 
 
 def _positive_int(owner: str, name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an int, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{owner}: {name} must be a positive int, got {value!r}")
-    return int(value)
+    return as_int(owner, name, value, minimum=1)
 
 
 def _per_group(owner: str, name: str, optimizer: Optimizer, value: Any) -> list:
@@ -54,8 +50,7 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{owner}: optimizer must be a tinygrad_conv.optim Optimizer, got "
                             f"{type(optimizer).__name__}")
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, numbers.Integral):
-            raise TypeError(f"{owner}: last_epoch must be an int, got {last_epoch!r}")
+        last_epoch = as_int(owner, "last_epoch", last_epoch)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -182,10 +177,7 @@ class MultiStepLR(LRScheduler):
         if isinstance(milestones, (str, bytes)) or not isinstance(milestones, Iterable):
             raise TypeError(f"MultiStepLR: milestones must be a list of ints, got {milestones!r}")
         milestones = list(milestones)
-        for m in milestones:
-            if isinstance(m, bool) or not isinstance(m, numbers.Integral):
-                raise TypeError(f"MultiStepLR: milestones must be ints, got {m!r}")
-        self.milestones = Counter(int(m) for m in milestones)
+        self.milestones = Counter(as_int("MultiStepLR", "milestones", m) for m in milestones)
         self.gamma = _real("MultiStepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
@@ -250,12 +242,8 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1):
-        start_factor = _real("LinearLR", "start_factor", start_factor)
-        end_factor = _real("LinearLR", "end_factor", end_factor)
-        if not 0 < start_factor <= 1:
-            raise ValueError(f"LinearLR: start_factor must lie in (0, 1], got {start_factor!r}")
-        if not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR: end_factor must lie in [0, 1], got {end_factor!r}")
+        start_factor = _real("LinearLR", "start_factor", start_factor, 0, 1, low_open=True)
+        end_factor = _real("LinearLR", "end_factor", end_factor, 0, 1)
         self.start_factor, self.end_factor = start_factor, end_factor
         self.total_iters = _positive_int("LinearLR", "total_iters", total_iters)
         super().__init__(optimizer, last_epoch)

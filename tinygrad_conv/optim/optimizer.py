@@ -9,13 +9,13 @@ A subclass sets its defaults, checks its options in `_check_group(group)` and up
 from __future__ import annotations
 
 import copy
-import numbers
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
+from .._checks import as_bool, as_real
 from ..tensor import Tensor
 
 
@@ -27,29 +27,24 @@ def bump_version(param: Tensor) -> None:
 
 
 def check_number(owner: str, name: str, value: Any, minimum: float = 0.0,
-                 below: float | None = None) -> float:
-    """A real number (not a bool) >= minimum (and < below when given), as a float."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a number, got {value!r}")
-    if not value >= minimum or (below is not None and not value < below):  # NaN fails both
-        upper = "" if below is None else f" and < {below}"
-        raise ValueError(f"{owner}: {name} must be >= {minimum}{upper}, got {value!r}")
-    return float(value)
+                 below: float | None = None, maximum: float | None = None) -> float:
+    """A real number (not a bool, not NaN) >= minimum (and < below, or <= maximum, when given),
+    as a float: _checks.as_real's rule and message."""
+    high = below if below is not None else maximum
+    return as_real(owner, name, value, low=minimum, high=high, high_open=below is not None,
+                   finite=False)
 
 
 def check_bool(owner: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be a bool, got {value!r}")
-    return bool(value)
+    return as_bool(owner, name, value)
 
 
 def check_betas(owner: str, betas: Any) -> tuple[float, float]:
+    """Adam's (beta1, beta2), each in [0, 1)."""
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise TypeError(f"{owner}: betas must be a pair of floats, got {betas!r}")
-    pair = (check_number(owner, "betas[0]", betas[0]), check_number(owner, "betas[1]", betas[1]))
-    if pair[0] >= 1 or pair[1] >= 1:
-        raise ValueError(f"{owner}: betas must lie in [0, 1), got {tuple(betas)}")
-    return pair
+    return (check_number(owner, "betas[0]", betas[0], 0, 1),
+            check_number(owner, "betas[1]", betas[1], 0, 1))
 
 
 class ParamState(dict):
