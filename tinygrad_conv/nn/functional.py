@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import autograd
 from .. import functional as _F
+from .._checks import as_int
 from ..functional import *  # noqa: F403 - the ops, under their own names
 from ..ops.loss import legacy_reduction
 from .activation import implicit_dim
@@ -116,8 +117,7 @@ def one_hot(tensor: Any, num_classes: int = -1):
     index = np.asarray(tensor.data if autograd.is_tensor(tensor) else tensor)
     if index.dtype.kind not in "iu":
         raise TypeError(f"one_hot: tensor must hold integer class indices, got dtype {index.dtype}")
-    if isinstance(num_classes, (bool, np.bool_)) or not isinstance(num_classes, (int, np.integer)):
-        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    num_classes = as_int("one_hot", "num_classes", num_classes)
     if index.size and index.min() < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {index.min()}")
     if num_classes == -1:

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .._checks import check_choice
 from .._random import generator as _random_generator
 from .._random import manual_seed  # noqa: F401 - nn.init.manual_seed is tc.manual_seed
 from ..tensor import Tensor
@@ -57,8 +58,7 @@ def _fill(tensor: Tensor, values) -> Tensor:
 
 
 def _fan(op: str, tensor: Tensor, mode: str) -> int:
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"{op}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    check_choice(op, "mode", mode, ("fan_in", "fan_out"))
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 

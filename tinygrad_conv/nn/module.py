@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import autograd
+from .._checks import as_bool
 from ..tensor import Tensor
 from . import hooks as _hooks
 from ._npz import read_npz
@@ -264,8 +265,7 @@ class Module:
                 param.grad[...] = 0
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        if not isinstance(requires_grad, bool):
-            raise TypeError(f"requires_grad_: requires_grad must be a bool, got {requires_grad!r}")
+        requires_grad = as_bool("requires_grad_", "requires_grad", requires_grad)
         for param in self.parameters():
             param.requires_grad = requires_grad
         return self
@@ -280,8 +280,7 @@ class Module:
         return self
 
     def train(self, mode: bool = True) -> Module:
-        if not isinstance(mode, bool):
-            raise TypeError(f"train: mode must be a bool, got {mode!r}")
+        mode = as_bool("train", "mode", mode)  # a NumPy bool is stored as a Python bool
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
