@@ -215,8 +215,9 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic,
 
 def _check_constants(t: Tensor, xs: list[Value], batch: int, batch_size: int | None) -> None:
     """A constant that lines up with the batch axis and has the batch's size was most likely
-    computed from the input outside the graph (a comparison, argmax, .data, detach): its values
-    were frozen at export and it cannot follow another batch size."""
+    computed from the input outside the graph (argmax, .data, detach, an int conversion): its
+    values were frozen at export and it cannot follow another batch size. (Comparisons are
+    recorded, so a mask such as x > 0 is a node, not a constant.)"""
     if not batch_size or batch_size < 2:
         return
     for x in xs:
@@ -225,10 +226,9 @@ def _check_constants(t: Tensor, xs: list[Value], batch: int, batch_size: int | N
             raise ValueError(
                 f"onnx export: {t.op} (in {_where(t)}) mixes in a constant of shape {x.shape} "
                 f"along the batch axis: it holds values computed outside the recorded graph "
-                f"(from a comparison such as x > 0, argmax, .data or detach), frozen at export, "
-                f"and cannot follow another batch size. Compute it with recorded ops (for example "
-                f"relu or clamp instead of where(x > 0, ...)), or export with dynamic_batch=False "
-                f"if it really is a constant")
+                f"(from argmax, .data, detach or numpy), frozen at export, and cannot follow "
+                f"another batch size. Compute it with recorded ops (a comparison such as x > 0, "
+                f"where, clamp), or export with dynamic_batch=False if it really is a constant")
 
 
 def _info(name: str, dtype: np.dtype, dims: list) -> onnx.ValueInfoProto:
