@@ -1,5 +1,22 @@
 """Shared test fixtures: both kernel backends, a seeded rng, hypothesis profiles, the torch oracle.
 
+How the suite is laid out (one file per subject; each under 400 lines):
+- test_coverage.py      every public op (each ops file's __all__) has a gradcheck case, a PyTorch
+                        case and a fuzz generator; a new op without them fails here
+- test_gradcheck*.py, test_vocabulary_gradcheck.py   tables of float64 gradchecks (GRADCHECK_CASES)
+- test_ops_vs_torch*.py, test_vocabulary_vs_torch.py tables against PyTorch (TORCH_CASES), through
+                        oracle.py (the one comparison and tolerance table)
+- test_errors*.py       tables of bad calls, run by bad_input.py (class, message, inputs untouched)
+- test_conv*.py, test_pool.py, test_cross_entropy.py, test_batchnorm*.py  one kernel family each:
+                        Cython vs NumPy twin, threads, PyTorch (marker `kernels`: also run on the
+                        bounds-checked and the portable builds)
+- test_engine_*.py, test_autograd.py   the engine: retain_graph, versions, grad mode, hooks
+- test_surface_*.py     the PyTorch tensor vocabulary; test_nn_*.py, test_optim*.py, test_data*.py,
+                        test_onnx*.py, test_graph*.py, test_trace.py, test_cli*.py   the rest
+- fuzz/ and test_fuzz.py  every op with valid and invalid input in a child process (fuzz/README in
+                        fuzz/__init__.py); strategies.py the hypothesis strategies; case_claims.py
+                        the `covers` decorator for bespoke gradcheck/PyTorch tests
+
 The suite runs with --import-mode=importlib and no tests/__init__.py (so the installed package, with
 its compiled kernels, is what gets tested); this folder goes on sys.path so that `import strategies`
 works.
