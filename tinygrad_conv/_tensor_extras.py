@@ -13,6 +13,7 @@ import numpy as np
 
 from . import autograd
 from ._grad_mode import state as _modes
+from .ops._args import scalar_dtype
 
 
 class Clone(autograd.Function):
@@ -47,8 +48,23 @@ def _writable(tensor: Any, op: str) -> None:
         )
 
 
-def _operand(tensor: Any, other: Any, op: str, name: str = "other") -> np.ndarray:
-    array = other._data if autograd.is_tensor(other) else np.asarray(other)
+def _operand(
+    tensor: Any, other: Any, op: str, name: str = "other", recorded: bool = False
+) -> np.ndarray:
+    if autograd.is_tensor(other):
+        if other.requires_grad and _modes.grad_enabled and not recorded:
+            raise RuntimeError(
+                f"{op}: {name} requires grad, and an in-place method is not recorded in the "
+                f"graph (its gradient would be lost); write it out of place (`y = y + {name}`) "
+                "or pass a .detach()ed value"
+            )
+        array = other._data
+    elif isinstance(other, (bool, int, float, np.bool_, np.number)):
+        # A Python scalar takes the tensor's dtype, as in PyTorch (a float one beside an int
+        # tensor is float32), so float32 arithmetic is not done in float64 first.
+        array = np.asarray(other, dtype=scalar_dtype(other, tensor._data.dtype))
+    else:
+        array = np.asarray(other)
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"{op}: {name} must be a number, an array or a Tensor, got "
@@ -66,14 +82,33 @@ def _operand(tensor: Any, other: Any, op: str, name: str = "other") -> np.ndarra
     return array
 
 
+def _result_type(op: str, tensor: np.dtype, other: np.dtype) -> np.dtype:
+    """PyTorch's result type of an in-place op (true division of ints gives float32)."""
+    if tensor.kind != "f" and other.kind == "f":
+        return other  # PyTorch: the float operand's dtype wins over any int one
+    result = np.result_type(tensor, other)
+    if op == "div_" and result.kind in "iub":
+        return np.dtype(np.float32)
+    return result
+
+
+def check_cast(tensor: Any, array: np.ndarray, op: str) -> None:
+    """PyTorch's in-place rule: the result type must be castable to the tensor's dtype (no
+    float into an int tensor, no number into a bool tensor); a RuntimeError names both."""
+    dtype = tensor._data.dtype
+    result = _result_type(op, dtype, array.dtype)
+    if (result.kind == "f" and dtype.kind != "f") or (result.kind != "b" and dtype.kind == "b"):
+        raise RuntimeError(
+            f"{op}: result type {result} can't be cast to the tensor's dtype {dtype} "
+            "(an in-place result keeps the tensor's dtype)"
+        )
+    if op == "sub_" and dtype.kind == "b":
+        raise RuntimeError(f"{op}: subtraction of bool tensors is not supported")
+
+
 def _ufunc(tensor: Any, func: np.ufunc, array: np.ndarray, op: str) -> Any:
-    try:
-        func(tensor._data, array, out=tensor._data, casting="same_kind")
-    except TypeError:  # NumPy's UFuncTypeError: e.g. a float into an int tensor
-        raise TypeError(
-            f"{op}: result type {np.result_type(tensor._data, array)} can't be "
-            f"cast to the tensor's dtype {tensor._data.dtype}"
-        ) from None
+    check_cast(tensor, array, op)
+    func(tensor._data, array, out=tensor._data, casting="unsafe")  # checked above, as PyTorch
     tensor._bump_version()
     return tensor
 

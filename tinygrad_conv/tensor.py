@@ -10,6 +10,7 @@ import numpy as np
 
 from . import autograd
 from ._grad_mode import state as _modes
+from ._inplace_ops import InPlaceOperators
 from ._tensor_extras import Clone, InPlaceMethods, RemovableHandle, _Size
 from .ops._args import scalar_dtype
 from .tensor_methods import TensorMethods
@@ -76,7 +77,7 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(value)
 
 
-class Tensor(TensorMethods, InPlaceMethods):
+class Tensor(TensorMethods, InPlaceMethods, InPlaceOperators):
     """An n-dimensional array with reverse-mode autodiff (see API.md)."""
 
     __slots__ = (
@@ -278,10 +279,25 @@ class Tensor(TensorMethods, InPlaceMethods):
         return f"Tensor({body}{''.join(', ' + e for e in extras)})"
 
     # --- gradients -----------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool | None = False) -> None:
-        """Reverse-mode autodiff from here; grad may be omitted only for a one-element tensor.
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+        *,
+        grad: Any = None,
+    ) -> None:
+        """Reverse-mode autodiff from here. The seed is the first argument, `gradient=` (PyTorch's
+        keyword) or `grad=` (one of them); it may be omitted only for a one-element tensor.
         Releases the arrays the graph saved for backward unless retain_graph=True."""
-        autograd.backward(self, grad, retain_graph)
+        if grad is not None:
+            if gradient is not None:
+                raise TypeError("backward: give the seed as gradient= or grad=, not both")
+            gradient = grad
+        if create_graph is not False or inputs is not None:
+            _unsupported_backward(create_graph, inputs)
+        autograd.backward(self, gradient, retain_graph)
 
     def zero_grad(self) -> None:
         self._grad = None
@@ -328,6 +344,21 @@ class Tensor(TensorMethods, InPlaceMethods):
         from .graph import draw_graph
 
         return draw_graph(self, **options)
+
+
+def _unsupported_backward(create_graph: Any, inputs: Any) -> None:
+    if create_graph is not False and create_graph is not None:
+        if not isinstance(create_graph, (bool, np.bool_)):
+            raise TypeError(f"backward: create_graph must be a bool, got {create_graph!r}")
+        if create_graph:
+            raise NotImplementedError(
+                "backward: create_graph=True (higher-order gradients) is not supported; "
+                "backward computes NumPy arrays, not a graph"
+            )
+    if inputs is not None:
+        raise NotImplementedError(
+            "backward: inputs= is not supported; every tensor that requires grad gets its .grad"
+        )
 
 
 autograd.register_tensor_class(Tensor, as_tensor)
