@@ -26,7 +26,7 @@ def bump_version(param: Tensor) -> None:
         bump()
 
 
-def check_number(owner: str, name: str, value: Any, minimum: float = 0.0,
+def check_number(owner: str, name: str, value: Any, minimum: float = 0,
                  below: float | None = None, maximum: float | None = None) -> float:
     """A real number (not a bool, not NaN) >= minimum (and < below, or <= maximum, when given),
     as a float: _checks.as_real's rule and message."""
