@@ -7,7 +7,7 @@ import warnings
 from typing import Any
 
 from .. import functional as F
-from .._checks import as_real, check_choice, is_int
+from .._checks import as_int, as_real, check_choice
 from .module import Module
 
 
@@ -81,9 +81,7 @@ class _SoftmaxBase(Module):
 
     def __init__(self, dim: int | None = None):
         super().__init__()
-        if dim is not None and not is_int(dim):
-            raise TypeError(f"{type(self).__name__}: dim must be an int or None, got {dim!r}")
-        self.dim = None if dim is None else int(dim)
+        self.dim = None if dim is None else as_int(type(self).__name__, "dim", dim)
 
     def forward(self, x: Any) -> Any:
         dim = implicit_dim(self.op, x.ndim) if self.dim is None else self.dim

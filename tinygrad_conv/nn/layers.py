@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
-from .._checks import as_bool, as_int, as_output_size, as_pair, is_int, pool_window
+from .._checks import as_bool, as_int, as_output_size, as_pair, pool_window
 from ..ops.conv import _padding
 from ..tensor import Tensor
 from . import init
@@ -136,11 +136,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
-        if not is_int(start_dim) or not is_int(end_dim):
-            raise TypeError(
-                f"Flatten: start_dim and end_dim must be ints, got {start_dim!r}, {end_dim!r}"
-            )
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+        self.start_dim = as_int("Flatten", "start_dim", start_dim)
+        self.end_dim = as_int("Flatten", "end_dim", end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.flatten(x, self.start_dim, self.end_dim)
