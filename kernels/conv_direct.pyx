@@ -124,6 +124,38 @@ cdef extern from *:
             }
     }
 
+    /* one image in flat mode: the padded image's rows are wq = oW + kW - 1 long and back to back,
+       so output position y * wq + x reads the same offsets for every (y, x); the blocks run
+       over all oH * wq positions (the kW - 1 extra ones per row are discarded), which wastes less
+       than rounding each row up to whole vectors when oW is not a multiple of them (56 of 64).
+       tmp: (c_out, ppad) scratch, ppad = oH * wq rounded up to whole vectors */
+    static void tcd_fwd_flat(const float* xp, const float* wpk, float* tmp, float* out,
+                             Py_ssize_t c_in, Py_ssize_t c_out, Py_ssize_t hp, Py_ssize_t wq,
+                             Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t oh, Py_ssize_t ow,
+                             Py_ssize_t ppad) {
+        Py_ssize_t nv = ppad / TCD_V, block = c_in * kh * kw * TCD_OCB;
+        for (Py_ssize_t v = 0; v < nv; v += TCD_VX) {
+            int vx = nv - v < TCD_VX ? (int)(nv - v) : TCD_VX;
+            for (Py_ssize_t o0 = 0; o0 < c_out; o0 += TCD_OCB) {
+                const float* w = wpk + (o0 / TCD_OCB) * block;
+                float* o = tmp + o0 * ppad;
+                int ocb = c_out - o0 < TCD_OCB ? (int)(c_out - o0) : TCD_OCB;
+                Py_ssize_t x0 = v * TCD_V;
+                #define TCD_FLAT(NO) {                                                          \
+                    if (vx == 3) tcd_fwd_block(xp, w, o, c_in, hp, wq, kh, kw, 1, ppad, 0, x0, 3, ocb, NO); \
+                    else if (vx == 2) tcd_fwd_block(xp, w, o, c_in, hp, wq, kh, kw, 1, ppad, 0, x0, 2, ocb, NO); \
+                    else tcd_fwd_block(xp, w, o, c_in, hp, wq, kh, kw, 1, ppad, 0, x0, 1, ocb, NO); }
+                if (ocb > 4) TCD_FLAT(TCD_OCB)
+                else if (ocb > 2) TCD_FLAT(4)
+                else if (ocb == 2) TCD_FLAT(2)
+                else TCD_FLAT(1)
+            }
+        }
+        for (Py_ssize_t o = 0; o < c_out; o++)
+            for (Py_ssize_t y = 0; y < oh; y++)
+                memcpy(out + (o * oh + y) * ow, tmp + o * ppad + y * wq, ow * sizeof(float));
+    }
+
     /* Weight gradient as an outer product over positions: for each position p of the image,
        the vector of grad_out over output channels (gt: positions x OPT, channels padded with
        zeros) times the input value each tap t reads there (xi[offs[t] + p's row * wp + column]),
@@ -199,8 +231,13 @@ cdef extern from *:
     enum:
         TCD_V
         TCD_OCB
+        TCD_VX
     void tcd_pad_plane(const float* src, float* dst, Py_ssize_t h, Py_ssize_t w,
                        Py_ssize_t hp, Py_ssize_t wp, Py_ssize_t ph, Py_ssize_t pw) noexcept nogil
+    void tcd_fwd_flat(const float* xp, const float* wpk, float* tmp, float* out,
+                      Py_ssize_t c_in, Py_ssize_t c_out, Py_ssize_t hp, Py_ssize_t wq,
+                      Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t oh, Py_ssize_t ow,
+                      Py_ssize_t ppad) noexcept nogil
     void tcd_pad_image(const float* src, float* dst, Py_ssize_t c, Py_ssize_t h, Py_ssize_t w,
                        Py_ssize_t hp, Py_ssize_t wp, Py_ssize_t ph, Py_ssize_t pw) noexcept nogil
     void tcd_fwd_task(const float* xp, const float* wpk, float* out, Py_ssize_t c_in,
@@ -256,6 +293,10 @@ def direct_conv2d(const float[:, :, :, ::1] x,       # IN  (N, C_in, H, W)
         return None
     cdef Py_ssize_t h = x.shape[2], w = x.shape[3]
     cdef Py_ssize_t hp = oh + kh - 1, wp = _round_up(ow, TCD_V) + kw - 1
+    cdef Py_ssize_t wq = ow + kw - 1, ppad = _round_up(oh * wq, TCD_V)
+    # flat mode (whole images only) where it computes at least 5% fewer lanes than rows rounded up
+    if whole and ppad * 20 < oh * _round_up(ow, TCD_V) * 19:
+        return _direct_flat(x, weight, out, ph, pw, num_threads, hp, wq, ppad)
     if whole:
         xpad_arr = np.empty((n, c, hp, wp), dtype=np.float32)
     else:
@@ -273,6 +314,32 @@ def direct_conv2d(const float[:, :, :, ::1] x,       # IN  (N, C_in, H, W)
             tcd_pad_image(&x[i, 0, 0, 0], &xp[i, 0, 0, 0], c, h, w, hp, wp, ph, pw)
         tcd_fwd_task(&xp[i, 0, 0, 0], &wpk[0, 0, 0, 0, 0], &out[i, 0, 0, 0],
                      c, c_out, hp, wp, kh, kw, oh, ow, y0, min(oh, y0 + band))
+    return None
+
+
+cdef _direct_flat(const float[:, :, :, ::1] x, const float[:, :, :, ::1] weight,
+                  float[:, :, :, ::1] out, Py_ssize_t ph, Py_ssize_t pw, int num_threads,
+                  Py_ssize_t hp, Py_ssize_t wq, Py_ssize_t ppad):
+    """direct_conv2d in flat mode (tcd_fwd_flat), one task per image."""
+    cdef Py_ssize_t n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+    cdef Py_ssize_t c_out = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3]
+    cdef Py_ssize_t oh = out.shape[2], ow = out.shape[3], i, image = c * hp * wq
+    cdef Py_ssize_t nob = (c_out + TCD_OCB - 1) // TCD_OCB
+    # the blocks past an image's last row read a little beyond it: into the next image, or into
+    # this zeroed slack after the last one (those lanes are discarded)
+    xpad_arr = np.empty(n * image + 4 * TCD_V * TCD_VX + kw, dtype=np.float32)
+    xpad_arr[n * image:] = 0
+    cdef float[::1] xp = xpad_arr
+    tmp_arr = np.empty((n, c_out, ppad), dtype=np.float32)
+    cdef float[:, :, ::1] tmp = tmp_arr
+    w_arr = np.zeros((nob * TCD_OCB, c, kh, kw), dtype=np.float32)
+    w_arr[:c_out] = weight
+    w_arr = np.ascontiguousarray(w_arr.reshape(nob, TCD_OCB, c, kh, kw).transpose(0, 2, 3, 4, 1))
+    cdef const float[:, :, :, :, ::1] wpk = w_arr
+    for i in prange(n, nogil=True, schedule="dynamic", num_threads=num_threads):
+        tcd_pad_image(&x[i, 0, 0, 0], &xp[i * image], c, h, w, hp, wq, ph, pw)
+        tcd_fwd_flat(&xp[i * image], &wpk[0, 0, 0, 0, 0], &tmp[i, 0, 0], &out[i, 0, 0, 0],
+                     c, c_out, hp, wq, kh, kw, oh, ow, ppad)
     return None
 
 
