@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import functional as F
+from ._device import DeviceMethods, device_ok
+from .autograd import is_tensor, make_tensor
+from .ops._args import reduce_args
 from .ops.convert import convert
 from .tensor_methods_nn import NetworkMethods
 
@@ -16,7 +19,7 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-class TensorMethods(NetworkMethods):
+class TensorMethods(NetworkMethods, DeviceMethods):
     """Mixed into Tensor: operators and methods that record graph nodes."""
 
     __slots__ = ()
@@ -85,6 +88,29 @@ class TensorMethods(NetworkMethods):
     def matmul(self, other: Any) -> Tensor:
         return F.matmul(self, other)
 
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return F.add(self, other if alpha == 1 else F.mul(other, alpha))
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return F.sub(self, other if alpha == 1 else F.mul(other, alpha))
+
+    def mul(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    def div(self, other: Any, *, rounding_mode: Any = None) -> Tensor:
+        if rounding_mode is not None:
+            raise ValueError(f"div: only rounding_mode=None (true division) exists here, got "
+                             f"{rounding_mode!r}")
+        return F.div(self, other)
+
+    def neg(self) -> Tensor:
+        return F.neg(self)
+
+    negative = neg
+
+    def square(self) -> Tensor:
+        return F.pow(self, 2)
+
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
         return F.clamp(self, min, max)
 
@@ -135,6 +161,20 @@ class TensorMethods(NetworkMethods):
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """classes[label], range(n) with an integer or bool one-element tensor (PyTorch)."""
+        data = self._data
+        if data.size != 1 or data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of a single element can be converted to an "
+                            f"index, got dtype {data.dtype} and shape {data.shape}")
+        return int(data.reshape(()).item())
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.3f}": a 0-d tensor formats as its number, as in PyTorch; others as str()."""
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return object.__format__(self, spec)
+
     # --- reductions ----------------------------------------------------------------------------
     def sum(
         self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
@@ -166,6 +206,35 @@ class TensorMethods(NetworkMethods):
         self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
     ) -> Tensor:
         return F.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(
+        self, dim: Any = (), keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
+        """PyTorch's amax: the values alone over dim (an int or a tuple; () means all dims);
+        ties share the gradient evenly."""
+        dim, keepdim = reduce_args("amax", None if dim == () else dim, keepdim, axis, keepdims)
+        if dim is None and not keepdim:
+            return F.max(self)
+        return F.max(self, axis=dim, keepdims=keepdim)
+
+    def amin(
+        self, dim: Any = (), keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
+        dim, keepdim = reduce_args("amin", None if dim == () else dim, keepdim, axis, keepdims)
+        if dim is None and not keepdim:
+            return F.min(self)
+        return F.min(self, axis=dim, keepdims=keepdim)
+
+    def all(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
+        """A bool tensor (uint8 for a uint8 tensor, as in PyTorch): no graph."""
+        return _logical(self, np.all, "all", reduce_args("all", dim, keepdim, axis, keepdims))
+
+    def any(
+        self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
+    ) -> Tensor:
+        return _logical(self, np.any, "any", reduce_args("any", dim, keepdim, axis, keepdims))
 
     def var(
         self,
@@ -201,18 +270,11 @@ class TensorMethods(NetworkMethods):
         return F.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     # --- dtype conversions ---------------------------------------------------------------------
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
-        """x.to(np.float64), x.to("cpu"), x.to(other) (its dtype), x.to("cpu", np.float64)."""
-        for arg in args:
-            if isinstance(arg, str):
-                device = arg if device is None else device
-            elif hasattr(arg, "data") and hasattr(arg, "dtype") and not isinstance(arg, type):
-                dtype = arg.dtype  # another tensor: its dtype
-            else:
-                dtype = arg
-        if device is not None and (not isinstance(device, str) or device.split(":")[0] != "cpu"):
-            raise ValueError(f"to: only the 'cpu' device exists here, got {device!r}")
-        return self if dtype is None else convert(self, dtype)
+    def contiguous(self, memory_format: Any = None) -> Tensor:
+        return self
+
+    def type_as(self, other: Any) -> Tensor:
+        return convert(self, other.dtype, "type_as")
 
     def float(self) -> Tensor:
         return convert(self, np.float32, "float")
@@ -234,3 +296,77 @@ class TensorMethods(NetworkMethods):
 
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"
+
+    # --- PyTorch's small helpers ---------------------------------------------------------------
+    def t(self) -> Tensor:
+        """The transpose of a 2-D tensor; a 0-d or 1-d tensor as it is (PyTorch's t())."""
+        if self._data.ndim > 2:
+            raise ValueError(f"t: expects a tensor with <= 2 dimensions, but self is "
+                             f"{self._data.ndim}D (use transpose(dim0, dim1) or permute)")
+        return F.transpose(self) if self._data.ndim == 2 else self
+
+    def reshape_as(self, other: Any) -> Tensor:
+        return F.reshape(self, tuple(other.shape))
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """value where mask is True, else self (broadcast as where; differentiable in self and a
+        0-d tensor value). value takes self's dtype, as in PyTorch."""
+        mask_dtype = getattr(mask, "dtype", None)
+        if mask_dtype is None or np.dtype(mask_dtype).kind != "b":
+            raise TypeError(f"masked_fill: mask must be a bool tensor, got "
+                            f"{getattr(mask, 'dtype', type(mask).__name__)}")
+        if is_tensor(value):
+            if value.ndim != 0:
+                raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a "
+                                 f"tensor of shape {value.shape}")
+            value = convert(value, self.dtype, "masked_fill")
+        elif isinstance(value, (int, float, np.number, np.bool_)):  # bool is an int
+            value = make_tensor(np.asarray(value).astype(self.dtype))
+        else:
+            raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got "
+                            f"{type(value).__name__}")
+        return F.where(mask, value, self)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Tensor:
+        """Shape `size`, self's dtype unless `dtype` is given (so new_ones, new_full, ...)."""
+        from .creation import zeros
+
+        device_ok("new_zeros", device)
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype,
+                     requires_grad=requires_grad)
+
+    new_empty = new_zeros  # PyTorch's values are unspecified; zeros are one choice of them
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                 device: Any = None) -> Tensor:
+        from .creation import ones
+
+        device_ok("new_ones", device)
+        return ones(*size, dtype=self.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Tensor:
+        from .creation import full
+
+        device_ok("new_full", device)
+        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
+                   device: Any = None) -> Tensor:
+        from .creation import tensor
+
+        device_ok("new_tensor", device)
+        return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                      requires_grad=requires_grad)
+
+
+def _logical(x: Any, reduce: Any, op: str, dims: tuple[Any, Any]) -> Any:
+    """all/any over `dims` = (dim, keepdim) of x's nonzero values, as a tensor with no graph."""
+    dim, keepdim = dims
+    if isinstance(dim, list):
+        dim = tuple(dim)
+    out = np.asarray(reduce(x._data, axis=dim, keepdims=bool(keepdim)))
+    return make_tensor(out.astype(np.uint8) if x._data.dtype == np.uint8 else out)

@@ -92,9 +92,9 @@ class Mul(BroadcastingBinary):
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        a, b = ctx.saved_tensors
-        grad_a = unbroadcast(grad_out * b, a.shape, a.dtype) if ctx.needs_input_grad[0] else None
-        grad_b = unbroadcast(grad_out * a, b.shape, b.dtype) if ctx.needs_input_grad[1] else None
+        (a, b), (a_dtype, b_dtype) = ctx.saved_tensors, ctx.input_dtypes  # dtypes before promote
+        grad_a = unbroadcast(grad_out * b, a.shape, a_dtype) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(grad_out * a, b.shape, b_dtype) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
@@ -111,11 +111,11 @@ class Div(BroadcastingBinary):
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        a, b = ctx.saved_tensors
-        grad_a = unbroadcast(grad_out / b, a.shape, a.dtype) if ctx.needs_input_grad[0] else None
+        (a, b), (a_dtype, b_dtype) = ctx.saved_tensors, ctx.input_dtypes  # dtypes before promote
+        grad_a = unbroadcast(grad_out / b, a.shape, a_dtype) if ctx.needs_input_grad[0] else None
         grad_b = None
         if ctx.needs_input_grad[1]:
-            grad_b = unbroadcast(-grad_out * a / (b * b), b.shape, b.dtype)  # d(a/b)/db = -a/b^2
+            grad_b = unbroadcast(-grad_out * a / (b * b), b.shape, b_dtype)  # d(a/b)/db = -a/b^2
         return grad_a, grad_b
 
 
@@ -141,16 +141,16 @@ class Pow(BroadcastingBinary):
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        a, b, out = ctx.saved_tensors
+        (a, b, out), (a_dtype, b_dtype) = ctx.saved_tensors, ctx.input_dtypes
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:  # d(a^b)/da = b * a^(b-1), taken as 0 where b == 0 (PyTorch):
             with np.errstate(divide="ignore", invalid="ignore"):  # else 0 * 0^-1 = NaN at a == 0
                 local = np.where(b == 0, 0, b * a ** (b - 1))
-            grad_a = unbroadcast(grad_out * local, a.shape, a.dtype)
+            grad_a = unbroadcast(grad_out * local, a.shape, a_dtype)
         if ctx.needs_input_grad[1]:  # d(a^b)/db = a^b * ln(a); 0 where a == 0 and b >= 0 (PyTorch)
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_a = np.where((a == 0) & (b >= 0), 0, np.log(a))
-            grad_b = unbroadcast(grad_out * out * log_a, b.shape, b.dtype)
+            grad_b = unbroadcast(grad_out * out * log_a, b.shape, b_dtype)
         return grad_a, grad_b
 
 
