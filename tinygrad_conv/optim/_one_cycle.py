@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from .._checks import as_int, as_real, check_choice
-from .lr_scheduler import LRScheduler, _per_group, _positive_int, _real
+from ._scheduler import LRScheduler, _per_group, _positive_int, _real
 from .optimizer import Optimizer
 
 
