@@ -288,7 +288,7 @@ def gen_tensor(rng, variant):
         ("data", "none"),
         ("requires_grad", "yes"),
         ("requires_grad", 1),
-        ("dtype", "int32"),
+        ("dtype", "complex64"),  # int dtypes are allowed now (API.md: int and bool tensors)
         ("dtype", "float16"),
         ("dtype", "banana"),
         ("name", 3),
