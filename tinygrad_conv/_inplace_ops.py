@@ -9,13 +9,16 @@ grad), PyTorch records the in-place change in the graph. This library does not r
 in place. `y += v` gives the out-of-place result (a new node) that Python rebinds the name to,
 which is exactly PyTorch's value and gradient provided nothing else holds `y` (no other name,
 container or op that used it: those would keep seeing the old value); when something does, it
-is a RuntimeError saying how to write it out of place. `y[i] = v` on such a tensor is refused
-with a RuntimeError (PyTorch's CopySlices is not recorded).
+is a RuntimeError saying how to write it out of place. `y[i] = v` on such a tensor (or with a
+value that requires grad) is recorded as a `setitem` node that `y` itself becomes (its previous
+value moves to a new tensor, the node's first parent), under the same condition; otherwise a
+RuntimeError. Recording there is exact: no other name or op can see `y` change.
 """
 
 from __future__ import annotations
 
 import sys
+import weakref
 from typing import Any
 
 import numpy as np
@@ -23,23 +26,32 @@ import numpy as np
 from . import autograd
 from ._grad_mode import state as _modes
 from ._tensor_extras import InPlaceMethods, _operand, _writable, check_cast
+from .ops.elementwise import unbroadcast
 
 _SYMBOLS = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/"}
 
 
 class _Probe:
+    count = 0
+
     def __iadd__(self, other: Any) -> int:
         return sys.getrefcount(self)
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        refs = sys.getrefcount(self)
+        _Probe.count = refs
 
-def _unshared_count() -> int:
-    """What sys.getrefcount(self) is inside __iadd__ when only the assigned name holds self."""
+
+def _unshared_counts() -> tuple[int, int]:
+    """What sys.getrefcount(self) is inside __iadd__ / __setitem__ when only the name that is
+    assigned to holds self (any other holder, an op's parents included, adds to it)."""
     probe = _Probe()
+    probe[0] = 0
     probe += 0
-    return probe
+    return probe, _Probe.count
 
 
-_UNSHARED = _unshared_count()
+_UNSHARED, _UNSHARED_SETITEM = _unshared_counts()
 
 
 def _augmented(tensor: Any, other: Any, op: str, refs: int) -> Any:
@@ -120,25 +132,88 @@ def _fits(value: tuple, target: tuple) -> bool:
         return False
 
 
-def setitem(tensor: Any, index: Any, value: Any) -> None:
-    if _modes.grad_enabled:
-        if tensor.requires_grad and tensor._ctx is None:
-            _writable(tensor, "setitem")  # PyTorch's leaf RuntimeError
-        if tensor.requires_grad:
-            raise RuntimeError(
-                f"setitem: a tensor made by {tensor.op} that requires grad cannot be assigned to "
-                f"by index: this library does not record index assignment in the graph. Build "
-                f"it out of place (tc.where(mask, value, y) for a mask, tc.cat/tc.stack for "
-                f"pieces), or assign under `with tc.no_grad():`"
-            )
-        if autograd.is_tensor(value) and value.requires_grad:
-            raise RuntimeError(
-                "setitem: the value requires grad, and index assignment is not recorded in the "
-                "graph (its gradient would be lost). Build the result out of place (tc.where, "
-                "tc.cat, tc.stack), or assign a .detach()ed value"
-            )
-    _writable(tensor, "setitem")  # read-only arrays
-    index = _index(index)
+class SetItem(autograd.Function):
+    """y[index] = value as a graph node: the gradient goes to the value at `index` (summed over
+    what was broadcast) and to the previous y everywhere else."""
+
+    name = "setitem"
+    inputs = ("x", "value")
+
+    @staticmethod
+    def forward(ctx: autograd.Context, x, value, index):
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx: autograd.Context, grad_out):
+        index = ctx.params["index"]
+        grad_x = grad_value = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad_out.copy()
+            grad_x[index] = 0
+        if ctx.needs_input_grad[1]:
+            shape, dtype = ctx.input_shapes[1], ctx.input_dtypes[1]
+            core = shape
+            while len(core) > grad_out[index].ndim and core[0] == 1:
+                core = core[1:]
+            grad_value = unbroadcast(grad_out[index], core, dtype).reshape(shape)
+        return grad_x, grad_value
+
+
+def _refuse(tensor: Any, why: str) -> None:
+    made = f"a tensor made by {tensor.op}" if tensor._ctx is not None else "this tensor"
+    raise RuntimeError(
+        f"setitem: {made} would join the graph (it or the value requires grad), but {why}, so "
+        f"the assignment cannot be recorded exactly. Build it out of place (tc.where(mask, "
+        f"value, y) for a mask, tc.cat/tc.stack for pieces), or assign under "
+        f"`with tc.no_grad():`"
+    )
+
+
+def _record(tensor: Any, index: Any, value: Any, refs: int) -> None:
+    """Make `tensor` the setitem node over a new tensor that takes its previous value."""
+    if refs > _UNSHARED_SETITEM:
+        _refuse(
+            tensor,
+            "something else also holds it (another name, a container, or an op "
+            "that used it) and would keep seeing the old value",
+        )
+    if weakref.getweakrefcount(tensor) or tensor._hooks or tensor._grad is not None:
+        _refuse(tensor, "it has hooks, a .grad or a detached copy")
+    if not all(
+        isinstance(i, (int, slice)) or i is None or i is Ellipsis
+        for i in (index if isinstance(index, tuple) else (index,))
+    ):
+        cells = np.arange(tensor._data.size).reshape(tensor._data.shape)[index]
+        if np.unique(cells).size != cells.size:
+            _refuse(tensor, "the index repeats an element (which value wins is undefined)")
+    old = autograd.make_tensor(tensor._data, tensor.requires_grad, tensor._ctx)
+    old.name, old._module, old._version = tensor.name, tensor._module, tensor._version
+    out = SetItem.apply(old, value, index=index)
+    tensor._data, tensor._ctx, tensor.requires_grad = out._data, out._ctx, out.requires_grad
+    tensor._version = old._version + 1
+
+
+def _mask_refs(tensor: Any, index: Any) -> int:
+    """How often index tensors made from `tensor` (`y > 0`) hold it as a parent: an int or bool
+    tensor never passes a gradient on, so that hold cannot route one wrongly."""
+    count = 0
+    for item in index if isinstance(index, tuple) else (index,):
+        if autograd.is_tensor(item) and item._ctx is not None and not item.requires_grad:
+            count += sum(parent is tensor for parent in item._ctx.parents)
+    return count
+
+
+def setitem(tensor: Any, index: Any, value: Any, refs: int = 0) -> None:
+    recorded = _modes.grad_enabled and (
+        tensor.requires_grad or (autograd.is_tensor(value) and value.requires_grad)
+    )
+    if recorded and tensor.requires_grad and tensor._ctx is None:
+        _writable(tensor, "setitem")  # PyTorch's leaf RuntimeError
+    if not recorded:
+        _writable(tensor, "setitem")  # read-only arrays
+    raw, index = index, _index(index)
     array = _value(value)
     target = _target_shape(tensor._data.shape, index)
     if not _fits(array.shape, target):
@@ -146,9 +221,18 @@ def setitem(tensor: Any, index: Any, value: Any) -> None:
             f"setitem: shape mismatch: value of shape {array.shape} cannot be broadcast to "
             f"the indexing result of shape {target}"
         )
-    if array.dtype.kind == "f" and tensor._data.dtype.kind in "iu":
+    if array.dtype.kind == "f" and tensor._data.dtype.kind in "iub":
+        if recorded:
+            raise RuntimeError(
+                f"setitem: a float value that requires grad cannot be stored in a "
+                f"{tensor.dtype} tensor (its gradient would be lost)"
+            )
         if not np.isfinite(array).all():
             raise ValueError(f"setitem: NaN or Inf cannot be stored in a {tensor.dtype} tensor")
+    if recorded:
+        refs -= _mask_refs(tensor, raw)
+        _record(tensor, index, value if autograd.is_tensor(value) else array, refs)
+        return
     tensor._data[index] = array  # NumPy converts any dtype, as PyTorch's index_put_ does
     tensor._bump_version()
 
@@ -175,4 +259,5 @@ class InPlaceOperators:
         return _augmented(self, other, "div_", refs)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        setitem(self, index, value)
+        refs = sys.getrefcount(self)  # first: see __iadd__
+        setitem(self, index, value, refs)
