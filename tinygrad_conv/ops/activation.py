@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._backend import kernels, num_threads
-from .._checks import check_float, is_int
+from .._checks import as_real, check_choice, check_float, is_int
 from ..autograd import Context, Function
 from ._args import check_float_input
 
@@ -49,11 +49,8 @@ class LeakyReLU(Function):
     @staticmethod
     def check(x, negative_slope=0.01):
         check_float_input("leaky_relu", x)
-        if isinstance(negative_slope, (bool, np.bool_)) or not isinstance(
-            negative_slope, (int, float, np.floating, np.integer)
-        ):
-            raise TypeError(f"leaky_relu: negative_slope must be a number, got {negative_slope!r}")
-        return {"negative_slope": float(negative_slope)}
+        return {"negative_slope": as_real("leaky_relu", "negative_slope", negative_slope,
+                                          finite=False)}
 
     @staticmethod
     def forward(ctx: Context, x, negative_slope):
@@ -90,9 +87,7 @@ class GELU(Function):
     @staticmethod
     def check(x, approximate="none"):
         check_float_input("gelu", x)
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-        return {"approximate": approximate}
+        return {"approximate": check_choice("gelu", "approximate", approximate, ("none", "tanh"))}
 
     @staticmethod
     def forward(ctx: Context, x, approximate):
