@@ -91,6 +91,36 @@ def test_a_graph_tensor_held_by_its_name_alone_gets_pytorchs_gradient(op):
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-13)
 
 
+def test_a_graph_tensor_added_to_itself():
+    x, tx = _pair(requires_grad=True)
+    y, ty = x * x, tx * tx
+    y += y
+    ty += ty
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-14)
+
+
+def test_a_residual_sum_inside_a_module_forward():
+    class Block(tc.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = tc.nn.Linear(3, 3)
+
+        def forward(self, x):
+            out = self.linear(x)
+            out += x  # torchvision's BasicBlock writes `out += identity`
+            return out
+
+    tc.manual_seed(0)
+    block = Block()
+    x = Tensor(VALUES.astype(np.float32), requires_grad=True)
+    block(x).sum().backward()
+    weight = block.linear.weight.data
+    expected = np.broadcast_to(weight.sum(axis=0) + 1.0, x.shape)  # d(xW^T + b + x)/dx
+    np.testing.assert_allclose(x.grad, expected, rtol=1e-6)
+
+
 def test_a_graph_operand_makes_a_plain_tensor_part_of_the_graph():
     w, tw = _pair(dtype=np.float64, requires_grad=True)
     acc, tacc = Tensor(np.zeros((2, 3), dtype=np.float32)), torch.zeros(2, 3)

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import autograd
 from ._grad_mode import state as _modes
-from ._tensor_extras import InPlaceMethods, _operand, _writable, check_cast
+from ._tensor_extras import _operand, _writable, check_cast
 from .ops.elementwise import unbroadcast
 
 _SYMBOLS = {"add_": "+", "sub_": "-", "mul_": "*", "div_": "/"}
@@ -58,10 +58,12 @@ def _augmented(tensor: Any, other: Any, op: str, refs: int) -> Any:
     if not _modes.grad_enabled or not (
         tensor.requires_grad or (autograd.is_tensor(other) and other.requires_grad)
     ):
-        return getattr(InPlaceMethods, op)(tensor, other)  # in place, version bumped
+        return getattr(tensor, op)(other)  # in place, version bumped
     symbol = _SYMBOLS[op] + "="
     if tensor.requires_grad and tensor._ctx is None:
         _writable(tensor, symbol)  # PyTorch's leaf RuntimeError
+    if other is tensor:
+        refs -= 2  # `y += y`: the operand's own two references
     if refs > _UNSHARED:
         made = "a tensor made by " + tensor.op if tensor._ctx is not None else "this tensor"
         raise RuntimeError(
