@@ -200,7 +200,13 @@ def test_a_result_that_would_grow_the_tensor_is_refused():
     x = Tensor(np.zeros(3))
     with pytest.raises(ValueError, match="does not broadcast"):
         x += np.ones((2, 3))
-    assert x._version == 0
+    with pytest.raises(TypeError, match="complex128"):
+        x += np.complex128(1j)  # never silently dropping the imaginary part
+    n = tc.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="without overflow"):
+        n += 2**70
+    assert x._version == 0 and n._version == 0
+    np.testing.assert_array_equal(x.data, [0.0, 0.0, 0.0])
 
 
 # --- backward(gradient=...) -------------------------------------------------------------------

@@ -59,10 +59,17 @@ def _operand(
                 "or pass a .detach()ed value"
             )
         array = other._data
-    elif isinstance(other, (bool, int, float, np.bool_, np.number)):
+    elif isinstance(other, (bool, int, float, np.bool_, np.integer, np.floating)):
         # A Python scalar takes the tensor's dtype, as in PyTorch (a float one beside an int
         # tensor is float32), so float32 arithmetic is not done in float64 first.
-        array = np.asarray(other, dtype=scalar_dtype(other, tensor._data.dtype))
+        dtype = scalar_dtype(other, tensor._data.dtype)
+        try:
+            array = np.asarray(other, dtype=dtype)
+        except OverflowError:
+            raise RuntimeError(
+                f"{op}: {name}={other!r} cannot be converted to the tensor's dtype {dtype} "
+                "without overflow"
+            ) from None
     else:
         array = np.asarray(other)
     if array.dtype.kind not in "fiub":
