@@ -229,3 +229,18 @@ def test_new_tensors_requires_grad_and_device():
     assert x.new_ones(3, device=tc.device("cpu")).shape == (3,)
     with pytest.raises(ValueError, match="only the 'cpu' device"):
         x.new_full((2,), 1.0, device="cuda")
+
+
+@pytest.mark.parametrize("method", ["amax", "amin"])
+@pytest.mark.parametrize("args, kwargs", [
+    ((), {}), ((), {"keepdim": True}), (((),), {}), (([],), {"keepdim": True}), ((1,), {}),
+    ((0, True), {}), (([0, 1],), {}), (((0, 1), True), {}), ((), {"dim": -1}),
+], ids=str)
+@pytest.mark.parametrize("dtype", [np.int64, np.float32])
+def test_amax_amin_dims_and_integer_tensors(method, args, kwargs, dtype):
+    data = np.array([[1, 5, 2], [7, 0, 3]], dtype=dtype)
+    ours = getattr(tc.tensor(data), method)(*args, **kwargs)
+    theirs = getattr(torch.from_numpy(data), method)(*args, **kwargs)
+    assert ours.shape == tuple(theirs.shape)
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -212,7 +212,7 @@ class TensorMethods(NetworkMethods, DeviceMethods):
     ) -> Tensor:
         """PyTorch's amax: the values alone over dim (an int or a tuple; () means all dims);
         ties share the gradient evenly."""
-        dim, keepdim = reduce_args("amax", None if dim == () else dim, keepdim, axis, keepdims)
+        dim, keepdim = reduce_args("amax", _all_dims(dim), keepdim, axis, keepdims)
         if dim is None and not keepdim:
             return F.max(self)
         return F.max(self, axis=dim, keepdims=keepdim)
@@ -220,7 +220,7 @@ class TensorMethods(NetworkMethods, DeviceMethods):
     def amin(
         self, dim: Any = (), keepdim: Any = None, *, axis: Any = None, keepdims: Any = None
     ) -> Tensor:
-        dim, keepdim = reduce_args("amin", None if dim == () else dim, keepdim, axis, keepdims)
+        dim, keepdim = reduce_args("amin", _all_dims(dim), keepdim, axis, keepdims)
         if dim is None and not keepdim:
             return F.min(self)
         return F.min(self, axis=dim, keepdims=keepdim)
@@ -361,6 +361,11 @@ class TensorMethods(NetworkMethods, DeviceMethods):
         device_ok("new_tensor", device)
         return tensor(data, dtype=self.dtype if dtype is None else dtype,
                       requires_grad=requires_grad)
+
+
+def _all_dims(dim: Any) -> Any:
+    """amax/amin's dim: () or [] (PyTorch's default) means every dim, as None does."""
+    return None if isinstance(dim, tuple | list) and not dim else dim
 
 
 def _logical(x: Any, reduce: Any, op: str, dims: tuple[Any, Any]) -> Any:
