@@ -112,16 +112,19 @@ def _assign_pieces(x, w, lib):
     return y
 
 
-def test_setitem_on_a_graph_tensor_is_recorded_as_pytorch_does():
-    x, tx = _pair(requires_grad=True)
-    w, tw = _pair([0.5, 2.0], requires_grad=True)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_setitem_on_a_graph_tensor_is_recorded_as_pytorch_does(dtype):
+    rtol = 1e-6 if dtype == np.float32 else 1e-13
+    x, tx = _pair(dtype=dtype, requires_grad=True)
+    w, tw = _pair([0.5, 2.0], dtype=dtype, requires_grad=True)
     y, ty = _assign_pieces(x, w, tc), _assign_pieces(tx, tw, torch)
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-14)
-    assert y.op == "setitem" and y.requires_grad and not y.is_leaf
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=rtol)
+    assert y.op == "setitem" and y.requires_grad and not y.is_leaf and y.dtype == dtype
     (y * y).sum().backward()
     (ty * ty).sum().backward()
-    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-13)
-    np.testing.assert_allclose(w.grad, tw.grad.numpy(), rtol=1e-13)
+    assert x.grad.dtype == dtype and w.grad.dtype == dtype
+    np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=rtol)
+    np.testing.assert_allclose(w.grad, tw.grad.numpy(), rtol=rtol)
 
 
 def test_a_graph_value_makes_a_plain_tensor_part_of_the_graph():
