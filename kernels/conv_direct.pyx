@@ -7,12 +7,14 @@
 # VX vectors of one output row; for every (c, a, b) it loads VX vectors of the input row and adds each,
 # times one broadcast weight, into OCB accumulators. With AVX-512 that is 24 FMAs per 11 loads, the
 # accumulators in 24 of the 32 registers; the C code uses GCC/Clang vector types, so a portable build
-# compiles it too (narrower vectors; tinygrad_conv/ops/conv.py then prefers im2col + BLAS).
-# Weight gradient: the same block turned around, OCB channels of grad_out times up to 3 taps b of one
-# input row, summed over the batch slice of a task; the tasks' slices are added up by the caller.
-# Parallel: prange over (image, band of 4 rows) tasks for the convolution, over (batch slice, group of
-# 24 taps) for the weight gradient; each task writes only its own output. Dynamic schedule: on a
-# shared machine a thread that loses its core leaves its tasks to the other instead of stalling all.
+# compiles it too (narrower vectors; tinygrad_conv/ops/conv_algorithm.py then prefers im2col + BLAS).
+# Where oW is not a whole number of vectors (56 of 64 lanes), "flat" mode lays the padded rows back
+# to back and runs the blocks over every position of that frame, dropping the kW - 1 extra columns.
+# Weight gradient: an outer product over positions, grad_out's channels (vectors) times the input
+# value each tap reads there (broadcast), 6-12 taps x 1-4 vectors of accumulators.
+# Parallel: one task per image when there are 2 per thread (it pads its own image: one region per
+# call), else bands of rows / (batch slice, 24 taps) after a padding region; each task writes only
+# its own output or partial sums. Dynamic schedule: a thread that loses its core hands on its tasks.
 # Readable twin: tinygrad_conv/reference/conv_direct.py.
 import numpy as np
 
@@ -22,20 +24,17 @@ cdef extern from *:
     """
     #include <string.h>
     #if defined(__AVX512F__)
-      #define TCD_VBYTES 64
-      #define TCD_OCB 8
+      #define TCD_VBYTES 64  /* and 8 output channels per block: 32 vector registers */
     #elif defined(__AVX__)
       #define TCD_VBYTES 32
-      #define TCD_OCB 4
     #else
       #define TCD_VBYTES 16
-      #define TCD_OCB 4
     #endif
+    #define TCD_OCB (TCD_VBYTES == 64 ? 8 : 4)
     #define TCD_V (TCD_VBYTES / 4)
     #define TCD_VX 3
     typedef float tcd_vec __attribute__((vector_size(TCD_VBYTES)));
     #define TCD_INLINE static inline __attribute__((always_inline))
-
     TCD_INLINE tcd_vec tcd_load(const float* p) { tcd_vec v; memcpy(&v, p, sizeof v); return v; }
     TCD_INLINE tcd_vec tcd_zero(void) { tcd_vec v = {0}; return v; }
 
