@@ -61,13 +61,22 @@ def child(library: str) -> dict:
         after_forward = peak_rss()
         y.backward(torch.from_numpy(g))
     end = peak_rss()
-    return {"library": library, "baseline": baseline, "inputs": inputs - baseline,
-            "forward": after_forward - baseline, "forward+backward": end - baseline}
+    return {
+        "library": library,
+        "baseline": baseline,
+        "inputs": inputs - baseline,
+        "forward": after_forward - baseline,
+        "forward+backward": end - baseline,
+    }
 
 
 def measure(library: str) -> dict | None:
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", library],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", library],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if proc.returncode != 0:
         print(f"{library}: not measured ({proc.stderr.strip().splitlines()[-1:]})")
         return None
@@ -78,19 +87,31 @@ def report() -> None:
     """Measure each library in a child process and print the table and the ratio."""
     tensor_mib = N * C_IN * H * W * 4 / MIB
     cols_mib = N * C_IN * K * K * H * W * 4 / MIB
-    print(f"big-conv: x ({N}, {C_IN}, {H}, {W}) float32 = {tensor_mib:.1f} MiB; its im2col columns "
-          f"= {cols_mib:.1f} MiB. Peak RSS above the after-import baseline, each library in its "
-          "own process (inputs, grad_out and output included):\n")
+    print(
+        f"big-conv: x ({N}, {C_IN}, {H}, {W}) float32 = {tensor_mib:.1f} MiB; its im2col columns "
+        f"= {cols_mib:.1f} MiB. Peak RSS above the after-import baseline, each library in its "
+        "own process (inputs, grad_out and output included):\n"
+    )
     libraries = ("tinygrad_conv", "tinygrad_conv:im2col", "torch")
     rows = [r for r in map(measure, libraries) if r is not None]
-    headers = ["library", "baseline after import", "inputs made", "peak after forward",
-               "peak after forward+backward"]
+    headers = [
+        "library",
+        "baseline after import",
+        "inputs made",
+        "peak after forward",
+        "peak after forward+backward",
+    ]
     widths = [20, 22, 12, 19, 28]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
-        cells = [r["library"], f"{r['baseline'] / MIB:.0f} MiB", f"{r['inputs'] / MIB:.0f} MiB",
-                 f"{r['forward'] / MIB:.0f} MiB", f"{r['forward+backward'] / MIB:.0f} MiB"]
+        cells = [
+            r["library"],
+            f"{r['baseline'] / MIB:.0f} MiB",
+            f"{r['inputs'] / MIB:.0f} MiB",
+            f"{r['forward'] / MIB:.0f} MiB",
+            f"{r['forward+backward'] / MIB:.0f} MiB",
+        ]
         print("| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |")
     by_name = {r["library"]: r["forward+backward"] for r in rows}
     if "torch" in by_name:

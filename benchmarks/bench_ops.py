@@ -32,9 +32,11 @@ from tinygrad_conv.ops.pool import max_pool2d  # noqa: E402
 
 def on(backend: str, fn):
     """fn run with the kernels of `backend` (switching costs a dictionary lookup)."""
+
     def run():
         tc.set_backend(backend)
         fn()
+
     return run
 
 
@@ -51,8 +53,13 @@ def relu_case(rng):
         k.relu_backward(flat[0], flat[1], flat[3], threads)
 
     return dict(
-        shape="64x32x56x56", goal=1.0, inputs=[x], grad_out=grad_out,
-        ours=lambda x: relu(x), theirs=lambda torch, x: torch.relu(x), kernels=kernels,
+        shape="64x32x56x56",
+        goal=1.0,
+        inputs=[x],
+        grad_out=grad_out,
+        ours=lambda x: relu(x),
+        theirs=lambda torch, x: torch.relu(x),
+        kernels=kernels,
         bytes=5 * x.nbytes,  # fwd: read x, write y; bwd: read x and grad_y, write grad_x
     )
 
@@ -71,11 +78,15 @@ def cross_entropy_case(rng):
         k.cross_entropy_backward(softmax, t_intp, grad_loss, grad_x, 0.0, threads)
 
     return dict(
-        shape="4096x1000, mean", goal=1.0, inputs=[x], grad_out=None,
+        shape="4096x1000, mean",
+        goal=1.0,
+        inputs=[x],
+        grad_out=None,
         ours=lambda x: cross_entropy(x, target),
         theirs=lambda torch, x: torch.nn.functional.cross_entropy(x, torch.from_numpy(target)),
         # fwd: read x, write softmax; bwd: read softmax, write grad_x
-        kernels=kernels, bytes=4 * x.nbytes,
+        kernels=kernels,
+        bytes=4 * x.nbytes,
     )
 
 
@@ -92,7 +103,10 @@ def max_pool_case(rng):
         k.max_pool2d_backward(grad_out, argmax, grad_x, threads)
 
     return dict(
-        shape="32x64x56x56, 2x2 s2", goal=None, inputs=[x], grad_out=grad_out,
+        shape="32x64x56x56, 2x2 s2",
+        goal=None,
+        inputs=[x],
+        grad_out=grad_out,
         ours=lambda x: max_pool2d(x, 2),
         theirs=lambda torch, x: torch.nn.functional.max_pool2d(x, 2),
         kernels=kernels,
@@ -107,8 +121,11 @@ def main() -> None:
     torch = try_torch(threads=2)
     rng = np.random.default_rng(0)
     rows = []
-    for name, make in (("relu", relu_case), ("cross-entropy", cross_entropy_case),
-                       ("max_pool2d", max_pool_case)):
+    for name, make in (
+        ("relu", relu_case),
+        ("cross-entropy", cross_entropy_case),
+        ("max_pool2d", max_pool_case),
+    ):
         case = make(rng)
         leaves = [tc.Tensor(a, requires_grad=True) for a in case["inputs"]]
 
@@ -117,8 +134,11 @@ def main() -> None:
                 t.grad = None
             case["ours"](*leaves).backward(case["grad_out"])
 
-        fns = {"cython": on("cython", step), "kernels": on("cython", case["kernels"]),
-               "numpy": on("numpy", step)}
+        fns = {
+            "cython": on("cython", step),
+            "kernels": on("cython", case["kernels"]),
+            "numpy": on("numpy", step),
+        }
         if torch is not None:
             t_leaves = [torch.from_numpy(a.copy()).requires_grad_() for a in case["inputs"]]
             t_grad = None if case["grad_out"] is None else torch.from_numpy(case["grad_out"])
@@ -134,18 +154,47 @@ def main() -> None:
         ratio = times["cython"] / times["torch"] if "torch" in times else None
         kernel_ratio = times["kernels"] / times["torch"] if "torch" in times else None
         gb = case["bytes"] / 1e9
-        rows.append([name, case["shape"], times["cython"], times["kernels"], times["numpy"],
-                     times.get("torch"), ratio, kernel_ratio,
-                     f"<= {case['goal']}" if case["goal"] else "-", gb / times["cython"] * 1e3,
-                     gb / times["torch"] * 1e3 if "torch" in times else None])
+        rows.append(
+            [
+                name,
+                case["shape"],
+                times["cython"],
+                times["kernels"],
+                times["numpy"],
+                times.get("torch"),
+                ratio,
+                kernel_ratio,
+                f"<= {case['goal']}" if case["goal"] else "-",
+                gb / times["cython"] * 1e3,
+                gb / times["torch"] * 1e3 if "torch" in times else None,
+            ]
+        )
     threads = _backend.num_threads(1 << 30)
     about_torch = f"{torch.get_num_threads()} ({torch.__version__})" if torch else "absent"
-    print(f"float32, fwd+bwd medians in ms; {cpu_name()}; kernels use {threads} threads, "
-          f"PyTorch {about_torch}")
-    print_table(["op", "shape", "cython ms", "kernels ms", "numpy ms", "torch ms", "cython/torch",
-                 "kernels/torch", "goal", "cython GB/s", "torch GB/s"], rows)
-    print(f"copy bandwidth (np.copyto of 64 MB, read + write, same run): "
-          f"{copy_bandwidth_gbs():.1f} GB/s")
+    print(
+        f"float32, fwd+bwd medians in ms; {cpu_name()}; kernels use {threads} threads, "
+        f"PyTorch {about_torch}"
+    )
+    print_table(
+        [
+            "op",
+            "shape",
+            "cython ms",
+            "kernels ms",
+            "numpy ms",
+            "torch ms",
+            "cython/torch",
+            "kernels/torch",
+            "goal",
+            "cython GB/s",
+            "torch GB/s",
+        ],
+        rows,
+    )
+    print(
+        f"copy bandwidth (np.copyto of 64 MB, read + write, same run): "
+        f"{copy_bandwidth_gbs():.1f} GB/s"
+    )
 
 
 if __name__ == "__main__":

@@ -17,9 +17,14 @@ from tinygrad_conv import nn, optim
 
 def ours_model() -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 7 * 7, 10),
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 7 * 7, 10),
     )
 
 
@@ -30,15 +35,21 @@ def ours_step(model, optimizer, loss_fn, x, y):
         loss.backward()
         optimizer.step()
         return loss
+
     return step
 
 
 def torch_step(torch, state, x, y):
     tnn = torch.nn
     model = tnn.Sequential(
-        tnn.Conv2d(1, 8, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-        tnn.Conv2d(8, 16, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
-        tnn.Flatten(), tnn.Linear(16 * 7 * 7, 10),
+        tnn.Conv2d(1, 8, 3, padding=1),
+        tnn.ReLU(),
+        tnn.MaxPool2d(2),
+        tnn.Conv2d(8, 16, 3, padding=1),
+        tnn.ReLU(),
+        tnn.MaxPool2d(2),
+        tnn.Flatten(),
+        tnn.Linear(16 * 7 * 7, 10),
     )
     model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -51,6 +62,7 @@ def torch_step(torch, state, x, y):
         loss.backward()
         optimizer.step()
         return loss
+
     return step
 
 
@@ -72,8 +84,9 @@ def main() -> None:
             torch.set_num_threads(threads)
         torch_ms = None
         if torch is not None:
-            torch_ms = median_ms(torch_step(torch, state, x, y), repeats=repeats, warmup=3,
-                                 budget_s=budget)
+            torch_ms = median_ms(
+                torch_step(torch, state, x, y), repeats=repeats, warmup=3, budget_s=budget
+            )
         for backend in ("cython", "numpy"):
             try:
                 tc.set_backend(backend)
@@ -81,11 +94,18 @@ def main() -> None:
                 print(f"skipping {backend}: {err}")
                 continue
             model.load_state_dict(state)
-            step = ours_step(model, optim.SGD(model.parameters(), lr=0.01), nn.CrossEntropyLoss(),
-                             x, y)
+            step = ours_step(
+                model, optim.SGD(model.parameters(), lr=0.01), nn.CrossEntropyLoss(), x, y
+            )
             ms = median_ms(step, repeats=repeats, warmup=3, budget_s=budget)
-            rows.append([f"tinygrad_conv ({backend})", threads, ms,
-                         None if torch_ms is None else ms / torch_ms])
+            rows.append(
+                [
+                    f"tinygrad_conv ({backend})",
+                    threads,
+                    ms,
+                    None if torch_ms is None else ms / torch_ms,
+                ]
+            )
         if torch_ms is not None:
             rows.append(["PyTorch CPU", threads, torch_ms, 1.0])
     print("training step, batch 64 of 28x28, median ms (ratio vs PyTorch; goal <= 1.0x)")
