@@ -244,3 +244,27 @@ def test_amax_amin_dims_and_integer_tensors(method, args, kwargs, dtype):
     assert ours.shape == tuple(theirs.shape)
     assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_add_sub_alpha_with_numbers_and_integer_tensors():
+    ints, ints_t = tc.tensor([1, 2]), torch.tensor([1, 2])
+    for ours, theirs in [(ints.add(2, alpha=3), ints_t.add(2, alpha=3)),
+                         (ints.sub(ints, alpha=2), ints_t.sub(ints_t, alpha=2)),
+                         (ints.mul(3), ints_t.mul(3))]:
+        assert ours.dtype == tc.long and theirs.dtype == torch.long
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_masked_fill_of_an_integer_tensor_refuses_nan_as_pytorch():
+    mask = [True, False]
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]).masked_fill(torch.tensor(mask), float("nan"))
+    with pytest.raises(ValueError, match="masked_fill: value nan cannot be converted"):
+        tc.tensor([1, 2]).masked_fill(tc.tensor(mask), float("nan"))
+
+
+def test_all_any_bad_dims_name_the_method():
+    with pytest.raises(IndexError, match="all: dim 3 is out of range"):
+        tc.ones(2, 2).all(3)
+    with pytest.raises(TypeError, match="any: dim must be an int"):
+        tc.ones(2, 2).any("a")

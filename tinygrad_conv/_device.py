@@ -98,7 +98,8 @@ def device_ok(op: str, value: Any) -> None:
 
 
 class DeviceMethods:
-    """Mixed into Tensor (through TensorMethods): to(), cpu(), cuda(), .device, .is_cuda."""
+    """Mixed into Tensor (through TensorMethods): to(), cpu(), cuda(), .device, .is_cuda, and
+    new_zeros/new_ones/new_full/new_tensor (PyTorch: "the same dtype and device as self")."""
 
     __slots__ = ()
 
@@ -137,6 +138,42 @@ class DeviceMethods:
         return CPU
 
     is_cuda = False
+
+    # --- new tensors like this one: its dtype unless dtype= is given, on its device ----------
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                  device: Any = None) -> Any:
+        """Shape `size`, self's dtype unless `dtype` is given (so new_ones, new_full, ...)."""
+        from .creation import zeros
+
+        device_ok("new_zeros", device)
+        return zeros(*size, dtype=self.dtype if dtype is None else dtype,
+                     requires_grad=requires_grad)
+
+    new_empty = new_zeros  # PyTorch's values are unspecified; zeros are one choice of them
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
+                 device: Any = None) -> Any:
+        from .creation import ones
+
+        device_ok("new_ones", device)
+        return ones(*size, dtype=self.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None) -> Any:
+        from .creation import full
+
+        device_ok("new_full", device)
+        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
+                   device: Any = None) -> Any:
+        from .creation import tensor
+
+        device_ok("new_tensor", device)
+        return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                      requires_grad=requires_grad)
 
 
 def _false() -> builtins.bool:

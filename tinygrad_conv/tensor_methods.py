@@ -1,15 +1,18 @@
 """The op methods of Tensor (x.relu(), x + y, x.sum(1), x == y, ...), each a one-line call of its
-op in functional, with PyTorch's names and argument order. Kept explicit, one method per op, so a
-reader sees every name a Tensor answers to. Shape and network methods: tensor_methods_nn.py."""
+op in functional, with PyTorch's names and argument order, and PyTorch's small helpers composed of
+those ops (square is pow, masked_fill is where, amax is max over axes, ...). Kept explicit, one
+method per name, so a reader sees every name a Tensor answers to. Shape and network methods:
+tensor_methods_nn.py; to(), cpu(), .device, new_zeros(), ...: _device.py."""
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import functional as F
-from ._device import DeviceMethods, device_ok
+from ._device import DeviceMethods
 from .autograd import is_tensor, make_tensor
 from .ops._args import reduce_args
 from .ops.convert import convert
@@ -89,10 +92,11 @@ class TensorMethods(NetworkMethods, DeviceMethods):
         return F.matmul(self, other)
 
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return F.add(self, other if alpha == 1 else F.mul(other, alpha))
+        """self + alpha * other (PyTorch's add)."""
+        return F.add(self, _scaled(other, alpha))
 
     def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return F.sub(self, other if alpha == 1 else F.mul(other, alpha))
+        return F.sub(self, _scaled(other, alpha))
 
     def mul(self, other: Any) -> Tensor:
         return F.mul(self, other)
@@ -320,47 +324,24 @@ class TensorMethods(NetworkMethods, DeviceMethods):
                 raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a "
                                  f"tensor of shape {value.shape}")
             value = convert(value, self.dtype, "masked_fill")
-        elif isinstance(value, (int, float, np.number, np.bool_)):  # bool is an int
+        elif isinstance(value, numbers.Number) and not isinstance(value, complex):
+            if self.dtype.kind != "f" and not np.isfinite(value):
+                raise ValueError(f"masked_fill: value {value!r} cannot be converted to the "
+                                 f"tensor's dtype {self.dtype}")
             value = make_tensor(np.asarray(value).astype(self.dtype))
         else:
             raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got "
                             f"{type(value).__name__}")
         return F.where(mask, value, self)
 
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                  device: Any = None) -> Tensor:
-        """Shape `size`, self's dtype unless `dtype` is given (so new_ones, new_full, ...)."""
-        from .creation import zeros
 
-        device_ok("new_zeros", device)
-        return zeros(*size, dtype=self.dtype if dtype is None else dtype,
-                     requires_grad=requires_grad)
-
-    new_empty = new_zeros  # PyTorch's values are unspecified; zeros are one choice of them
-
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                 device: Any = None) -> Tensor:
-        from .creation import ones
-
-        device_ok("new_ones", device)
-        return ones(*size, dtype=self.dtype if dtype is None else dtype,
-                    requires_grad=requires_grad)
-
-    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None,
-                 requires_grad: bool = False, device: Any = None) -> Tensor:
-        from .creation import full
-
-        device_ok("new_full", device)
-        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
-                    requires_grad=requires_grad)
-
-    def new_tensor(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
-                   device: Any = None) -> Tensor:
-        from .creation import tensor
-
-        device_ok("new_tensor", device)
-        return tensor(data, dtype=self.dtype if dtype is None else dtype,
-                      requires_grad=requires_grad)
+def _scaled(other: Any, alpha: Any) -> Any:
+    """alpha * other for add/sub: a number stays a number (so it takes the tensor's dtype)."""
+    if alpha == 1:
+        return other
+    if isinstance(other, numbers.Number):
+        return other * alpha
+    return F.mul(other, alpha)
 
 
 def _all_dims(dim: Any) -> Any:
@@ -373,5 +354,11 @@ def _logical(x: Any, reduce: Any, op: str, dims: tuple[Any, Any]) -> Any:
     dim, keepdim = dims
     if isinstance(dim, list):
         dim = tuple(dim)
-    out = np.asarray(reduce(x._data, axis=dim, keepdims=bool(keepdim)))
+    try:
+        out = np.asarray(reduce(x._data, axis=dim, keepdims=bool(keepdim)))
+    except np.exceptions.AxisError:
+        raise IndexError(f"{op}: dim {dim!r} is out of range for a tensor of {x._data.ndim} "
+                         f"dims") from None
+    except TypeError:
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}") from None
     return make_tensor(out.astype(np.uint8) if x._data.dtype == np.uint8 else out)
