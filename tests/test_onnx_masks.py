@@ -138,9 +138,7 @@ def test_each_comparison_exports(name, tmp_path):
 
 def test_a_mask_converted_to_float_exports(tmp_path):
     x = tc.Tensor(np.array([1.0, -1.0]), requires_grad=True)
-    if (x > 0).float().op is None:
-        pytest.xfail("Tensor.float() of a recorded bool mask records no 'to' node yet "
-                     "(ops/convert.py): the mask would be frozen")
+    assert (x > 0).float().op == "to" and not (x > 0).float().requires_grad
     model = Fn(lambda m, x: x * (x > 0).float() + (x < -0.5).double().float())
     proto, session = export_and_session(model, rand(3, 6), tmp_path)
     assert "Cast" in op_types(proto)

@@ -130,7 +130,7 @@ class TensorMethods(NetworkMethods, DeviceMethods):
         """PyTorch's x.where(condition, y): x where condition, else y."""
         return F.where(condition, self, other)
 
-    # --- comparisons: bool tensors, no graph -----------------------------------------------------
+    # --- comparisons: bool tensors that never require grad (a node when an operand is in a graph)
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return F.eq(self, other)
 

@@ -48,6 +48,8 @@ def convert(x, dtype, op: str = "to"):
         return x
     if x.dtype.kind == "f" and wanted.kind == "f":
         return Cast.apply(x, dtype=wanted)
+    if wanted.kind == "f" and x._ctx is not None:  # a recorded mask or index keeps its graph
+        return Cast.apply(x, dtype=wanted)  # (ONNX export follows it); it never requires grad
     if wanted.kind in "iu" and x.dtype.kind == "f" and not np.isfinite(x.data).all():
         raise ValueError(f"{op}: NaN or Inf cannot become {wanted}")
     with np.errstate(invalid="ignore"):
