@@ -192,8 +192,10 @@ def _record(tensor: Any, index: Any, value: Any, refs: int) -> None:
             _refuse(tensor, "the index repeats an element (which value wins is undefined)")
     old = autograd.make_tensor(tensor._data, tensor.requires_grad, tensor._ctx)
     old.name, old._module, old._version = tensor.name, tensor._module, tensor._version
+    old._base = tensor._base  # the old value keeps viewing what it viewed
     out = SetItem.apply(old, value, index=index)
     tensor._data, tensor._ctx, tensor.requires_grad = out._data, out._ctx, out.requires_grad
+    tensor._base = None  # a fresh array
     tensor._version = old._version + 1
 
 

@@ -54,6 +54,24 @@ def _checksum(array: Any) -> int | None:
     return zlib.crc32(contiguous.view(np.uint8).reshape(-1)) if contiguous.size else 0
 
 
+def version_of(tensor: Any) -> int:
+    """A tensor's version as the engine reads it: its own, plus those of the tensors whose
+    memory it views (an in-place change of `x` changes what `x[0]` holds)."""
+    total = tensor._version
+    base = tensor._base
+    while base is not None:
+        owner = base()
+        if owner is None:
+            break
+        total += owner._version
+        base = owner._base
+    return total
+
+
+def versions(tensors: tuple) -> list[int]:
+    return [t._version if t._base is None else version_of(t) for t in tensors]
+
+
 def verify(tensor: Any, ctx: Any) -> None:
     """Raise RuntimeError if backward cannot trust what `ctx` (tensor's op) saved."""
     if ctx._released:
@@ -62,7 +80,7 @@ def verify(tensor: Any, ctx: Any) -> None:
     if ctx._versions:
         versions, out = ctx._versions
         for i, parent in enumerate(ctx.parents):
-            if parent._version != versions[i] and _holds(ctx, ctx._inputs[i]):
+            if version_of(parent) != versions[i] and _holds(ctx, ctx._inputs[i]):
                 _raise_modified(ctx, i, parent, versions[i])
         if tensor._version != 0 and isinstance(out, np.ndarray) and _holds(ctx, out):
             _raise_modified(ctx, -1, tensor, 0)
@@ -86,7 +104,7 @@ def _raise_modified(ctx: Any, i: int, owner: Any, then: int) -> None:
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: {_describe(ctx, i, owner)} of shape {tuple(owner._data.shape)}, saved by "
-        f"{ctx.fn.name}, is at version {owner._version}; expected version {then} instead. Hint: "
+        f"{ctx.fn.name}, is at version {version_of(owner)}; expected version {then} instead. Hint: "
         "make the in-place change after backward, or on a .clone()"
     )
 

@@ -9,6 +9,7 @@ parents, saved arrays).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -161,18 +162,27 @@ class Function:
                 f"{tuple(np.shape(out))} from inputs {_describe(tensors)}"
             )
         if not modes.grad_enabled:
-            return Tensor._make(out, False, None)
-        if not any(ctx.needs_input_grad):
+            result = Tensor._make(out, False, None)
+        elif not any(ctx.needs_input_grad):
             ctx.saved_tensors = ()  # constants keep their graph (for pictures), not its arrays
             ctx.__dict__.pop("saved", None)
-            return Tensor._make(out, False, ctx)
-        result = Tensor._make(out, True, ctx)
-        saved = ctx.saved_tensors
-        if saved or "saved" in ctx.__dict__:
-            ctx._versions = ([t._version for t in tensors], out)  # checked by _saved.verify
-            ctx._guarded = True
-            if modes.anomaly:
-                ctx._checksums = _saved.checksums(saved)
+            result = Tensor._make(out, False, ctx)
+        else:
+            result = Tensor._make(out, True, ctx)
+            saved = ctx.saved_tensors
+            if saved or "saved" in ctx.__dict__:
+                ctx._versions = (_saved.versions(tensors), out)  # checked by _saved.verify
+                ctx._guarded = True
+                if modes.anomaly:
+                    ctx._checksums = _saved.checksums(saved)
+        root = result._data.base
+        if root is None:
+            root = result._data
+        for t in tensors:  # a view of an input's memory (x[0], reshape) shares its version
+            data = t._data
+            if root is data or root is data.base:
+                result._base = weakref.ref(t)
+                break
         return result
 
 

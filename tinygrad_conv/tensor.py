@@ -91,7 +91,7 @@ class Tensor(TensorMethods, InPlaceMethods, InPlaceOperators):
         "_hooks",
         "_base",
         "__weakref__",
-    )  # _base: set by detach() only
+    )  # _base: a weak reference to the tensor whose memory this one views (or None)
     __array_ufunc__ = None  # so `ndarray + Tensor` calls Tensor.__radd__ instead of NumPy's add
     __array_priority__ = 1000
 
@@ -114,6 +114,7 @@ class Tensor(TensorMethods, InPlaceMethods, InPlaceOperators):
         self._module = autograd.current_module_scope()
         self._version = 0
         self._hooks: dict[int, Callable] | None = None
+        self._base: weakref.ref | None = None
 
     @classmethod
     def _make(cls, data: Any, requires_grad: bool, ctx: autograd.Context | None) -> Tensor:
@@ -127,19 +128,26 @@ class Tensor(TensorMethods, InPlaceMethods, InPlaceOperators):
         tensor._module = _modes.module_scope
         tensor._version = 0
         tensor._hooks = None
+        tensor._base = None
         return tensor
 
     def _bump_version(self) -> None:
         """Record an in-place change of `.data` (backward refuses arrays saved before it). A
-        tensor made by detach() shares its memory with the one it came from: both count."""
+        tensor that views another one's memory (detach(), x[0], reshape) counts for it too; the
+        engine reads a view's version as its own plus its bases' (PyTorch shares one counter)."""
         self._version += 1
-        base = getattr(self, "_base", None)  # a weak reference, so a detached copy (a loss
-        while base is not None:  # history) keeps no graph alive
+        base = self._base  # a weak reference, so a view (a loss history) keeps no graph alive
+        while base is not None:
             tensor = base()
             if tensor is None:
                 return
             tensor._version += 1
-            base = getattr(tensor, "_base", None)
+            base = tensor._base
+
+    def __getstate__(self) -> tuple:
+        """Pickling keeps the values, not the weak link to a viewed tensor."""
+        state, slots = super().__getstate__()
+        return state, {**slots, "_base": None}
 
     # --- data and grad -------------------------------------------------------------------------
     @property
