@@ -144,9 +144,15 @@ def test_a_graph_tensor_that_something_else_holds_is_refused():
     used = z.exp()  # exp saved its output; z itself is a parent of the exp node
     with pytest.raises(RuntimeError, match="does not record in-place changes"):
         z *= 2.0
+    v = x * 2.0
+    with tc.no_grad():
+        row = v[0]  # a view of v's memory that would keep the old values
+    with pytest.raises(RuntimeError, match="a view"):
+        v -= 1.0
     np.testing.assert_array_equal(alias.data, VALUES * 2.0)
     np.testing.assert_array_equal(z.data, VALUES * 2.0)
-    assert y is alias and used.op == "exp"
+    np.testing.assert_array_equal(row.data, VALUES[0] * 2.0)
+    assert y is alias and used.op == "exp" and v.op == "mul"
 
 
 def test_in_place_methods_refuse_an_operand_that_requires_grad():

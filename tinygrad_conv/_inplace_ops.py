@@ -64,11 +64,11 @@ def _augmented(tensor: Any, other: Any, op: str, refs: int) -> Any:
         _writable(tensor, symbol)  # PyTorch's leaf RuntimeError
     if other is tensor:
         refs -= 2  # `y += y`: the operand's own two references
-    if refs > _UNSHARED:
+    if refs > _UNSHARED or weakref.getweakrefcount(tensor):  # weak: views, detached copies
         made = "a tensor made by " + tensor.op if tensor._ctx is not None else "this tensor"
         raise RuntimeError(
             f"{symbol}: {made} is in a graph (it or the operand requires grad) and something "
-            f"else also holds it (another name, a container, or an op that used it), which "
+            f"else also holds it (another name, a container, a view, or an op that used it), which "
             f"would keep seeing the old value: this library does not record in-place changes "
             f"in the graph. Write it out of place, `y = y {_SYMBOLS[op]} other`, or do it "
             f"under `with tc.no_grad():`"
