@@ -4,6 +4,8 @@
   (its output starts at 0); in-place methods, optimizer steps, `load_state_dict` and `.data = ...`
   bump them. At backward, a changed version is an error, by name, if the op saved that tensor's
   array (or a view of it); arrays the op made itself (im2col columns, masks) belong to nobody.
+  A tensor that views another's memory (x[0], reshape, detach: `_base`) is read at its own
+  version plus its bases' (`version_of`), so a change through any of them is seen.
 - Release (PyTorch's retain_graph): a backward without `retain_graph=True` drops each ctx's saved
   arrays once used; a later backward through that ctx is a RuntimeError saying so.
 - Checksums: under detect_anomaly the saved arrays are checksummed at save time and compared at
