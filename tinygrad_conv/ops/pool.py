@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import kernels, num_threads
-from .._checks import as_pair, check_float, check_ndim
+from .._checks import check_float, check_ndim, pool_window
 from ..autograd import Context, Function
 
 __all__ = ["max_pool2d", "avg_pool2d"]
@@ -21,12 +21,7 @@ def _check_pool(op: str, x: np.ndarray, kernel_size: Any, stride: Any, padding: 
     0 <= padding <= kernel / 2; the window fits in the padded input. Returns the params as pairs."""
     check_ndim(op, "x", x, 4, "(N, C, H, W)")
     check_float(op, "x", x)
-    kh, kw = as_pair(op, "kernel_size", kernel_size, minimum=1)
-    sh, sw = (kh, kw) if stride is None else as_pair(op, "stride", stride, minimum=1)
-    ph, pw = as_pair(op, "padding", padding, minimum=0)
-    if 2 * ph > kh or 2 * pw > kw:
-        raise ValueError(f"{op}: padding must be at most half of kernel_size {(kh, kw)}, "
-                         f"got padding {(ph, pw)}")
+    (kh, kw), (sh, sw), (ph, pw) = pool_window(op, kernel_size, stride, padding)
     _, c, h, w = x.shape
     if c == 0 or h == 0 or w == 0:
         raise ValueError(f"{op}: x must have C, H and W >= 1, got shape {x.shape}")
