@@ -1,6 +1,7 @@
 """tinygrad_conv: a small, fast, honest autograd engine (NumPy, Cython kernels, pictures)."""
 
-from . import functional
+from .tensor import Tensor  # first: below, tc.tensor is the function, not this submodule
+from . import functional  # noqa: I001
 from ._backend import backend, set_backend, set_num_threads
 from ._device import (  # PyTorch's device and dtype names
     accelerator, backends, cuda, device, double, float32, float64, int8, int16, int32, int64, long,
@@ -24,7 +25,6 @@ from .ops.conv_algorithm import set_conv_algorithm
 from .serialization import load, save
 from .gradcheck import gradcheck
 from .graph import draw_graph
-from .tensor import Tensor
 from .trace import BackwardTrace, trace_backward
 
 from . import data, nn, onnx, optim  # noqa: E402,I001 - after Tensor, which they build on

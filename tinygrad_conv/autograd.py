@@ -43,6 +43,12 @@ def is_tensor(value: Any) -> bool:
     return isinstance(value, _tensor_class)
 
 
+def new_tensor(data: Any, **options: Any):
+    """Tensor(data, **options) for modules that Tensor's own module depends on (creation.py):
+    the checked constructor, reached through the seam."""
+    return _tensor_class(data, **options)
+
+
 def make_tensor(array: np.ndarray, requires_grad: bool = False, ctx: Context | None = None):
     """A Tensor around `array` without a copy or checks (for ops that build constants)."""
     return _tensor_class._make(array, requires_grad, ctx)

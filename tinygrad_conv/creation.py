@@ -3,14 +3,17 @@ randn, arange. Random values come from the library's one generator (tc.manual_se
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _random
 from ._checks import is_int
+from .autograd import is_tensor, new_tensor
 from .ops.convert import as_dtype
-from .tensor import Tensor
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 __all__ = ["tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "rand", "randn", "arange"]
 
@@ -18,7 +21,7 @@ __all__ = ["tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "rand",
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """PyTorch's torch.tensor: Python bools become bool, ints int64, floats float32; a NumPy array
     keeps its dtype (float16 and other dtypes are refused)."""
-    if isinstance(data, Tensor):
+    if is_tensor(data):
         data = data.data
     if dtype is None:
         array = np.asarray(data)
@@ -31,7 +34,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
             raise TypeError(f"tensor: data must be numbers or bools, got dtype {array.dtype}")
         dtype = array.dtype
         data = array
-    return Tensor(data, requires_grad=requires_grad, dtype=as_dtype("tensor", dtype))
+    return new_tensor(data, requires_grad=requires_grad, dtype=as_dtype("tensor", dtype))
 
 
 def _size(op: str, size: tuple) -> tuple[int, ...]:
@@ -46,7 +49,7 @@ def _size(op: str, size: tuple) -> tuple[int, ...]:
 
 
 def _made(array: np.ndarray, requires_grad: bool) -> Tensor:
-    return Tensor(array, requires_grad=requires_grad, dtype=array.dtype)
+    return new_tensor(array, requires_grad=requires_grad, dtype=array.dtype)
 
 
 def zeros(*size: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
@@ -72,9 +75,9 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
 
 
 def _like(op: str, other: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
-    shape = tuple(np.shape(other.data if isinstance(other, Tensor) else other))
+    shape = tuple(np.shape(other.data if is_tensor(other) else other))
     if dtype is None:
-        dtype = other.dtype if isinstance(other, Tensor | np.ndarray) else np.float32
+        dtype = other.dtype if is_tensor(other) or isinstance(other, np.ndarray) else np.float32
     return shape, as_dtype(op, dtype)
 
 
