@@ -1,7 +1,7 @@
 """tinygrad_conv: a small, fast, honest autograd engine (NumPy, Cython kernels, pictures)."""
 
 from .tensor import Tensor  # first: below, tc.tensor is the function, not this submodule
-from . import functional  # noqa: I001
+from . import functional
 from ._backend import backend, set_backend, set_num_threads
 from ._device import (  # PyTorch's device and dtype names
     accelerator, backends, cuda, device, double, float32, float64, int8, int16, int32, int64, long,
@@ -27,7 +27,7 @@ from .gradcheck import gradcheck
 from .graph import draw_graph
 from .trace import BackwardTrace, trace_backward
 
-from . import data, nn, onnx, optim  # noqa: E402,I001 - after Tensor, which they build on
+from . import data, nn, onnx, optim  # after Tensor, which they build on
 
 
 # Every op of every ops family, as tc.<name> (declared once, in its ops file's __all__).
@@ -40,7 +40,8 @@ _BUILTIN_NAMES = {"sum", "max", "min", "pow", "abs"}
 keep_freed_memory()
 
 __all__ = [
-    "Tensor", "Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "__version__", "Tensor", "Function", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled",
     "detect_anomaly", "gradcheck", "manual_seed", "backend", "set_backend", "set_num_threads",
     "set_conv_algorithm", "draw_graph", "BackwardTrace", "trace_backward",
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "rand", "randn", "arange",
