@@ -56,6 +56,50 @@ class ConvGeometry:
     oh: int
     ow: int
 
+    @classmethod
+    def from_shapes(
+        cls,
+        *,
+        x_shape: tuple,
+        weight_shape: tuple,
+        stride: tuple,
+        pads: tuple,
+        dilation: tuple,
+        groups: int,
+    ) -> ConvGeometry:
+        """The one place the output size is computed (shapes already checked by Conv2d.check);
+        ValueError when the dilated kernel does not fit in the padded input."""
+        (n, c, h, w), (c_out, _, kh, kw) = x_shape, weight_shape
+        reach_h, reach_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+        padded_h, padded_w = h + pads[0] + pads[1], w + pads[2] + pads[3]
+        if reach_h > padded_h or reach_w > padded_w:
+            raise ValueError(
+                f"conv2d: kernel {kh}x{kw} with dilation {dilation} spans "
+                f"{reach_h}x{reach_w}, larger than the padded input {padded_h}x{padded_w}"
+            )
+        oh = (padded_h - reach_h) // stride[0] + 1
+        ow = (padded_w - reach_w) // stride[1] + 1
+        return cls(
+            n=n,
+            c=c,
+            h=h,
+            w=w,
+            c_out=c_out,
+            kh=kh,
+            kw=kw,
+            sh=stride[0],
+            sw=stride[1],
+            top=pads[0],
+            bottom=pads[1],
+            left=pads[2],
+            right=pads[3],
+            dh=dilation[0],
+            dw=dilation[1],
+            groups=groups,
+            oh=oh,
+            ow=ow,
+        )
+
     @property
     def cols_shape(self) -> tuple[int, ...]:
         return (self.n, self.c, self.kh, self.kw, self.oh, self.ow)
@@ -108,7 +152,7 @@ class Conv2d(Function):
             if type(groups) is int and 1 <= groups <= INT_LIMIT
             else as_int("conv2d", "groups", groups, 1)
         )
-        (n, c, h, w), (c_out, c_per_group, kh, kw) = x.shape, weight.shape
+        (_, c, h, w), (c_out, c_per_group, kh, kw) = x.shape, weight.shape
         if kh < 1 or kw < 1 or c_out < 1:
             raise ValueError(
                 f"conv2d: weight must have C_out, kH, kW >= 1, got shape {weight.shape}"
@@ -127,19 +171,15 @@ class Conv2d(Function):
             raise ValueError(
                 f"conv2d: bias must have shape (C_out,) = ({c_out},), got {bias.shape}"
             )
-        pads = _padding(padding, kh, kw, *dilation, stride)
-        reach_h, reach_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
-        padded_h, padded_w = h + pads[0] + pads[1], w + pads[2] + pads[3]
-        if reach_h > padded_h or reach_w > padded_w:
-            raise ValueError(
-                f"conv2d: kernel {kh}x{kw} with dilation {dilation} spans "
-                f"{reach_h}x{reach_w}, larger than the padded input {padded_h}x{padded_w}"
-            )
-        oh = (padded_h - reach_h) // stride[0] + 1
-        ow = (padded_w - reach_w) // stride[1] + 1
-        geometry = ConvGeometry(
-            n, c, h, w, c_out, kh, kw, *stride, *pads, *dilation, groups, oh, ow
+        geometry = ConvGeometry.from_shapes(
+            x_shape=x.shape,
+            weight_shape=weight.shape,
+            stride=stride,
+            pads=_padding(padding, kh, kw, *dilation, stride),
+            dilation=dilation,
+            groups=groups,
         )
+        pads = (geometry.top, geometry.bottom, geometry.left, geometry.right)
         return {
             "stride": stride,
             "padding": pads,
