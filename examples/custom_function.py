@@ -10,13 +10,13 @@ import numpy as np
 
 import tinygrad_conv as tc
 from tinygrad_conv import nn
-from tinygrad_conv.autograd import Function
 
 
-class LeakyReLU(Function):
+class LeakyReLU(tc.Function):
     """y = x if x > 0 else slope * x;   dL/dx = dL/dy * (1 if x > 0 else slope)."""
 
     name = "leaky_relu"  # what Tensor.op and the graph picture show
+    inputs = ("x",)  # the names the picture gives the input edges
 
     @staticmethod
     def check(x, negative_slope=0.01):
@@ -29,14 +29,16 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope):
-        ctx.save_for_backward(x)          # arrays go through save_for_backward
-        ctx.negative_slope = negative_slope  # plain values are ctx attributes
+        # What backward may read: arrays saved here, the user's parameters in ctx.params (what
+        # check returned), input shapes and dtypes in ctx.input_shapes / ctx.input_dtypes.
+        ctx.save_for_backward(x)
         return np.where(x > 0, x, negative_slope * x)
 
     @staticmethod
     def backward(ctx, grad_out):
         (x,) = ctx.saved_tensors
-        grad_x = grad_out * np.where(x > 0, 1.0, ctx.negative_slope).astype(x.dtype)
+        slope = ctx.params["negative_slope"]
+        grad_x = grad_out * np.where(x > 0, 1.0, slope).astype(ctx.input_dtypes[0])
         return (grad_x,)  # one gradient per input, never modifying grad_out
 
 
@@ -66,8 +68,12 @@ print("gradcheck leaky_relu:", tc.gradcheck(lambda t: leaky_relu(t, 0.1), x))
 model = nn.Sequential(nn.Linear(4, 8), LeakyReLULayer(0.1), nn.Linear(8, 2))
 out = model(tc.Tensor(rng.normal(size=(5, 4)).astype(np.float32)))
 out.sum().backward()
-print("inside a model: output", out.shape, "first layer grad norm",
-      round(float(np.linalg.norm(model[0].weight.grad)), 4))
+print(
+    "inside a model: output",
+    out.shape,
+    "first layer grad norm",
+    round(float(np.linalg.norm(model[0].weight.grad)), 4),
+)
 try:
     leaky_relu(x, negative_slope="steep")
 except TypeError as err:
