@@ -1,4 +1,5 @@
-"""What every fuzz case is made of: Arg, Case, random arrays and shapes, bad inputs, and\nthe conversions to Tensors and to torch tensors."""
+"""What every fuzz case is made of: Arg, Case, random arrays and shapes, bad inputs, and
+the conversions to Tensors and to torch tensors."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-
 
 ALLOWED_ERRORS = (ValueError, TypeError, RuntimeError, IndexError)
 BAD_DTYPES = ("float16", "complex64", "object", "str", "datetime")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from .common import *  # noqa: F403
-
 
 BINARY = {
     "add": lambda a, b: a + b,

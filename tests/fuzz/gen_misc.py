@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from .common import *  # noqa: F403
-from .gen_math import *  # noqa: F403
-from .gen_shape import *  # noqa: F403
 from .gen_kernels import *  # noqa: F403
+from .gen_math import *  # noqa: F403
 from .gen_nn import *  # noqa: F403
+from .gen_shape import *  # noqa: F403
 
 
 def gen_batches(rng, variant):

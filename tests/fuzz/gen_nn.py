@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from .common import *  # noqa: F403
+from .gen_kernels import *  # noqa: F403
 from .gen_math import *  # noqa: F403
 from .gen_shape import *  # noqa: F403
-from .gen_kernels import *  # noqa: F403
 
 
 def gen_layer(rng, variant):

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-
 from .common import *  # noqa: F403
-from .gen_math import *  # noqa: F403
-from .gen_shape import *  # noqa: F403
+from .gen_engine import GENERATORS_ENGINE
 from .gen_kernels import *  # noqa: F403
-from .gen_nn import *  # noqa: F403
+from .gen_math import *  # noqa: F403
 from .gen_misc import *  # noqa: F403
+from .gen_nn import *  # noqa: F403
+from .gen_shape import *  # noqa: F403
 from .gen_spec import GENERATORS_SPEC
-
+from .gen_spec_nn import GENERATORS_SPEC_NN
 
 GENERATORS: dict[str, Callable] = {
     **{name: gen_binary(name) for name in BINARY},
@@ -40,6 +40,8 @@ GENERATORS: dict[str, Callable] = {
     "tensor_methods": gen_tensor_methods,
     "_segfault": gen_segfault,
     **GENERATORS_SPEC,
+    **GENERATORS_SPEC_NN,
+    **GENERATORS_ENGINE,
 }
 
 
@@ -55,5 +57,6 @@ def available_ops() -> list[str]:
     return [
         name
         for name in GENERATORS
-        if not name.startswith("_") and (name not in GENERATORS_SPEC or exists(name))
+        if not name.startswith("_")
+        and (name not in GENERATORS_SPEC and name not in GENERATORS_SPEC_NN or exists(name))
     ]

@@ -7,15 +7,12 @@ import traceback
 import numpy as np
 
 from .common import *  # noqa: F403
-from .gen_math import *  # noqa: F403
-from .gen_shape import *  # noqa: F403
 from .gen_kernels import *  # noqa: F403
-from .gen_nn import *  # noqa: F403
+from .gen_math import *  # noqa: F403
 from .gen_misc import *  # noqa: F403
+from .gen_nn import *  # noqa: F403
+from .gen_shape import *  # noqa: F403
 from .registry import *  # noqa: F403
-
-
-
 
 BACKENDS = ["cython", "numpy"]
 
