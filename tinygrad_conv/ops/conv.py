@@ -215,6 +215,8 @@ class Conv2d(Function):
         g: ConvGeometry = ctx.params["geometry"]
         need_x, need_w = ctx.needs_input_grad[:2]
         need_b = len(ctx.needs_input_grad) > 2 and ctx.needs_input_grad[2]
+        if g.n == 0:  # an empty batch: nothing flowed, every gradient is zero (PyTorch)
+            return _empty_batch_grads(ctx, need_x, need_w, need_b)
         if ctx.algorithm == "direct":
             return _direct_backward(ctx, g, grad_out, need_x, need_w, need_b)
         cols, w_mat = ctx.saved_tensors
@@ -292,3 +294,12 @@ def conv2d(
     torch.nn.functional.conv2d: y[n, o] = bias[o] + sum_cab weight[o, c, a, b] * x_pad[...]."""
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return Conv2d.apply(*inputs, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def _empty_batch_grads(ctx: Context, need_x: bool, need_w: bool, need_b: bool) -> tuple:
+    shapes, dtypes = ctx.input_shapes, ctx.input_dtypes
+    grads = [
+        np.zeros(shapes[i], dtypes[i]) if need else None
+        for i, need in enumerate((need_x, need_w, need_b)[: len(shapes)])
+    ]
+    return tuple(grads)

@@ -1,0 +1,38 @@
+"""Regressions found in the last review pass: each failed before its fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_conv as tc
+
+
+@pytest.mark.parametrize("algorithm", ["im2col", "direct"])
+def test_conv2d_backward_of_an_empty_batch_gives_zero_grads(algorithm):
+    tc.set_conv_algorithm(algorithm)
+    try:
+        x = tc.Tensor(np.zeros((0, 2, 5, 5), np.float32), requires_grad=True)
+        w = tc.Tensor(np.ones((3, 2, 3, 3), np.float32), requires_grad=True)
+        b = tc.Tensor(np.ones(3, np.float32), requires_grad=True)
+        tc.conv2d(x, w, b).sum().backward()
+    finally:
+        tc.set_conv_algorithm("auto")
+    assert x.grad.shape == (0, 2, 5, 5)
+    np.testing.assert_array_equal(w.grad, np.zeros((3, 2, 3, 3), np.float32))
+    np.testing.assert_array_equal(b.grad, np.zeros(3, np.float32))
+
+
+def test_cli_threads_above_the_maximum_is_a_usage_error():
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_conv", "train", "--threads", "100000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("tinygrad-conv: error: --threads")
