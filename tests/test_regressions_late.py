@@ -36,3 +36,11 @@ def test_cli_threads_above_the_maximum_is_a_usage_error():
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("tinygrad-conv: error: --threads")
+
+
+def test_a_float64_input_into_a_float32_model_says_how_to_fix_it():
+    model = tc.nn.Conv2d(1, 2, 3)
+    with pytest.raises(TypeError) as info:
+        model(tc.Tensor(np.zeros((1, 1, 5, 5)), dtype=np.float64))
+    assert "x float64, weight float32" in str(info.value)
+    assert "x.float()" in str(info.value) and "model.double()" in str(info.value)

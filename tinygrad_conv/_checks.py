@@ -51,7 +51,14 @@ def check_same_dtype(op: str, **arrays: np.ndarray | None) -> None:
     given = {name: a.dtype for name, a in arrays.items() if a is not None}
     if len(set(given.values())) > 1:
         listed = ", ".join(f"{name} {dtype}" for name, dtype in given.items())
-        raise TypeError(f"{op}: inputs must share one dtype, got {listed}")
+        hint = ""
+        if "x" in given and "weight" in given and given["x"] != given["weight"]:
+            # the usual cause: a float64 batch into a float32 model, or the reverse
+            to = "float" if given["weight"] == np.float32 else "double"
+            hint = (f"; convert the input with x.{to}() (or the model with model."
+                    f"{'double' if to == 'float' else 'float'}() to compute in "
+                    f"{'float64' if to == 'float' else 'float32'} throughout)")
+        raise TypeError(f"{op}: inputs must share one dtype, got {listed}{hint}")
 
 
 def normalize_axis(op: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
@@ -81,8 +88,16 @@ def check_choice(op: str, name: str, value: Any, choices: tuple) -> Any:
     return value
 
 
-def as_real(op: str, name: str, value: Any, low: float | None = None, high: float | None = None,
-            low_open: bool = False, high_open: bool = False, finite: bool = True) -> float:
+def as_real(
+    op: str,
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    finite: bool = True,
+) -> float:
     """A real number (Python or NumPy; not a bool) within [low, high] (or open ends) -> float.
     NaN is always refused, and so are infinities unless finite=False."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
