@@ -54,12 +54,35 @@ def main() -> None:
                 diff = float(np.abs(ours() - theirs()).max())
                 ms_ours = median_ms(ours, repeats=repeats)
                 ms_ort = median_ms(theirs, repeats=repeats)
-                rows.append([threads, batch, ms_ours, ms_ort, ms_ours / ms_ort,
-                             batch / ms_ours * 1e3, batch / ms_ort * 1e3, f"{diff:.1e}"])
-    print(f"digits CNN inference, onnxruntime {ort.__version__}, {os.cpu_count()} CPUs, "
-          f"{tc.backend()} kernels; medians of up to {repeats} runs")
-    print_table(["threads", "batch", "tinygrad_conv ms", "onnxruntime ms", "ratio",
-                 "ours img/s", "ort img/s", "max |diff|"], rows)
+                rows.append(
+                    [
+                        threads,
+                        batch,
+                        ms_ours,
+                        ms_ort,
+                        ms_ours / ms_ort,
+                        batch / ms_ours * 1e3,
+                        batch / ms_ort * 1e3,
+                        f"{diff:.1e}",
+                    ]
+                )
+    print(
+        f"digits CNN inference, onnxruntime {ort.__version__}, {os.cpu_count()} CPUs, "
+        f"{tc.backend()} kernels; medians of up to {repeats} runs"
+    )
+    print_table(
+        [
+            "threads",
+            "batch",
+            "tinygrad_conv ms",
+            "onnxruntime ms",
+            "ratio",
+            "ours img/s",
+            "ort img/s",
+            "max |diff|",
+        ],
+        rows,
+    )
 
 
 if __name__ == "__main__":

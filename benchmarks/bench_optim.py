@@ -15,8 +15,14 @@ import numpy as np
 
 SHAPES = {
     "200 small (64 floats each)": [(64,)] * 200,
-    "SmallCNN 28x28 (6 params, 20k floats)": [(16, 1, 3, 3), (16,), (32, 16, 3, 3), (32,),
-                                              (10, 1568), (10,)],
+    "SmallCNN 28x28 (6 params, 20k floats)": [
+        (16, 1, 3, 3),
+        (16,),
+        (32, 16, 3, 3),
+        (32,),
+        (10, 1568),
+        (10,),
+    ],
     "4 big (1M floats each)": [(1000, 1000)] * 4,
 }
 CONFIGS = [
@@ -49,8 +55,10 @@ def main() -> None:
     from tinygrad_conv import nn, optim
 
     torch.set_num_threads(1)
-    print("median time per optimizer step, float32, 1 thread (torch CPU: foreach=False is its "
-          "default on CPU)")
+    print(
+        "median time per optimizer step, float32, 1 thread (torch CPU: foreach=False is its "
+        "default on CPU)"
+    )
     for label, shapes in SHAPES.items():
         big = shapes[0] == (1000, 1000)
         repeats = (5 if big else 50) if args.quick else (20 if big else 300)
@@ -58,8 +66,10 @@ def main() -> None:
         starts = [rng.normal(size=s).astype(np.float32) for s in shapes]
         grads = [rng.normal(size=s).astype(np.float32) for s in shapes]
         print(f"\n{label}")
-        print(f"  {'optimizer':<10} {'ours':>10} {'torch loop':>11} {'torch foreach':>14}  "
-              f"ours / foreach")
+        print(
+            f"  {'optimizer':<10} {'ours':>10} {'torch loop':>11} {'torch foreach':>14}  "
+            f"ours / foreach"
+        )
         for name, kwargs in CONFIGS:
             ours = [nn.Parameter(s.copy()) for s in starts]
             for p, g in zip(ours, grads, strict=True):
@@ -74,8 +84,10 @@ def main() -> None:
                 ref = getattr(torch.optim, name)(theirs, foreach=foreach, **kwargs)
                 with torch.no_grad():
                     row.append(median_step(ref.step, repeats))
-            print(f"  {name:<10} {row[0] * 1e3:>8.3f}ms {row[1] * 1e3:>9.3f}ms "
-                  f"{row[2] * 1e3:>12.3f}ms  {row[0] / row[2]:>6.2f}x")
+            print(
+                f"  {name:<10} {row[0] * 1e3:>8.3f}ms {row[1] * 1e3:>9.3f}ms "
+                f"{row[2] * 1e3:>12.3f}ms  {row[0] / row[2]:>6.2f}x"
+            )
 
 
 if __name__ == "__main__":

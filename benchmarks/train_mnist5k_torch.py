@@ -34,12 +34,23 @@ def torch_run(data, init: dict, epochs: int, batch_size: int, lr: float, seed: i
     from torch import nn
 
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
-    names = {"0.weight": "features.0.weight", "0.bias": "features.0.bias",
-             "3.weight": "features.3.weight", "3.bias": "features.3.bias",
-             "7.weight": "classifier.1.weight", "7.bias": "classifier.1.bias"}
+        nn.Conv2d(1, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 7 * 7, 10),
+    )
+    names = {
+        "0.weight": "features.0.weight",
+        "0.bias": "features.0.bias",
+        "3.weight": "features.3.weight",
+        "3.bias": "features.3.bias",
+        "7.weight": "classifier.1.weight",
+        "7.bias": "classifier.1.bias",
+    }
     model.load_state_dict({k: torch.from_numpy(init[v].copy()) for k, v in names.items()})
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
@@ -50,7 +61,7 @@ def torch_run(data, init: dict, epochs: int, batch_size: int, lr: float, seed: i
         order = np.random.default_rng(seed * 1000 + epoch).permutation(len(y_train))
         model.train()
         for i in range(0, len(order), batch_size):
-            index = torch.from_numpy(order[i:i + batch_size])
+            index = torch.from_numpy(order[i : i + batch_size])
             opt.zero_grad()
             loss = loss_fn(model(x_train[index]), y_train[index])
             loss.backward()
@@ -72,17 +83,30 @@ def ours_run(data, epochs: int, batch_size: int, lr: float, seed: int) -> tuple:
     opt = make_optimizer("adam", model.parameters(), lr)
     sched = make_scheduler("CosineAnnealingLR", opt, epochs, -(-len(data[1]) // batch_size))
     start = time.perf_counter()
-    history = fit(model, opt, data, epochs, batch_size, seed=seed, scheduler=sched,
-                  report=lambda r: print(f"  ours  epoch {r['epoch']:>2}: test accuracy "
-                                         f"{r['test_acc']:.4f}", flush=True))
+    history = fit(
+        model,
+        opt,
+        data,
+        epochs,
+        batch_size,
+        seed=seed,
+        scheduler=sched,
+        report=lambda r: print(
+            f"  ours  epoch {r['epoch']:>2}: test accuracy {r['test_acc']:.4f}", flush=True
+        ),
+    )
     return history[-1]["test_acc"], time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for both (default: all cores, as the CLI uses for mnist5k)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for both (default: all cores, as the CLI uses for mnist5k)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-ours", action="store_true", help="only the PyTorch run")
     parser.add_argument("--quick", action="store_true", help="one epoch")
@@ -102,9 +126,11 @@ def main() -> None:
     dataset = data.load_mnist_5k()
     _random.manual_seed(args.seed)
     init = SmallCNN(image_size=28).state_dict()  # the weights `train` starts from with this seed
-    print(f"mnist5k: {len(dataset[1])} train / {len(dataset[3])} test, batch 32, Adam lr 2e-3, "
-          f"cosine over {args.epochs} epochs; {threads} threads; {cpu_name()}; torch "
-          f"{torch.__version__}; {tc.backend()} kernels")
+    print(
+        f"mnist5k: {len(dataset[1])} train / {len(dataset[3])} test, batch 32, Adam lr 2e-3, "
+        f"cosine over {args.epochs} epochs; {threads} threads; {cpu_name()}; torch "
+        f"{torch.__version__}; {tc.backend()} kernels"
+    )
     results = {"torch": torch_run(dataset, init, args.epochs, 32, 2e-3, args.seed)}
     if not args.skip_ours:
         results["tinygrad_conv"] = ours_run(dataset, args.epochs, 32, 2e-3, args.seed)

@@ -31,8 +31,10 @@ def scalars() -> None:
 
 
 def fan_out() -> tc.Tensor:
-    print("2. A value used twice: y = sum(x * x + x), so dy/dx_i = 2 x_i + 1 (the two uses of x"
-          " add up)")
+    print(
+        "2. A value used twice: y = sum(x * x + x), so dy/dx_i = 2 x_i + 1 (the two uses of x"
+        " add up)"
+    )
     x = tc.Tensor([1.0, -2.0, 3.0], requires_grad=True, name="x")
     y = (x * x + x).sum()
     y.backward()

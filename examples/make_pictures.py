@@ -78,20 +78,35 @@ def screenshot(html: str, png: str, step: int) -> None:
         print("no chromium: skipped", png)
         return
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                        "--hide-scrollbars", f"--user-data-dir={profile}", "--window-size=1200,820",
-                        f"--screenshot={os.path.abspath(png)}",
-                        f"file://{os.path.abspath(html)}#step={step}"],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                "--window-size=1200,820",
+                f"--screenshot={os.path.abspath(png)}",
+                f"file://{os.path.abspath(html)}#step={step}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     print("wrote", png)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.join(ROOT, "docs"),
-                        help="folder for the pictures (default docs)")
-    parser.add_argument("--readme", default=os.path.join(ROOT, "README.md"),
-                        help="the README whose ten lines draw docs/seed_graph.svg")
+    parser.add_argument(
+        "--out", default=os.path.join(ROOT, "docs"), help="folder for the pictures (default docs)"
+    )
+    parser.add_argument(
+        "--readme",
+        default=os.path.join(ROOT, "README.md"),
+        help="the README whose ten lines draw docs/seed_graph.svg",
+    )
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

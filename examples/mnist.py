@@ -23,13 +23,23 @@ x_train, y_train, x_test, y_test = data.load_mnist(args.path)
 if args.smoke:
     x_train, y_train, x_test, y_test = x_train[:256], y_train[:256], x_test[:256], y_test[:256]
     args.epochs = 1
-print(f"{len(y_train)} training and {len(y_test)} test images of {x_train.shape[2:]} pixels, "
-      f"{tc.backend()} kernels")
+print(
+    f"{len(y_train)} training and {len(y_test)} test images of {x_train.shape[2:]} pixels, "
+    f"{tc.backend()} kernels"
+)
 
 nn.init.manual_seed(0)
 model = SmallCNN(image_size=x_train.shape[-1])  # 28x28 -> 14x14 -> 7x7 -> linear(32*7*7 -> 10)
 optimizer = optim.Adam(model.parameters(), lr=1e-3)
-history = fit(model, optimizer, (x_train, y_train, x_test, y_test), args.epochs, args.batch_size,
-              report=lambda r: print(f"epoch {r['epoch']}: train loss {r['train_loss']:.4f}, "
-                                     f"test accuracy {r['test_acc']:.4f} ({r['seconds']:.1f} s)"))
+history = fit(
+    model,
+    optimizer,
+    (x_train, y_train, x_test, y_test),
+    args.epochs,
+    args.batch_size,
+    report=lambda r: print(
+        f"epoch {r['epoch']}: train loss {r['train_loss']:.4f}, "
+        f"test accuracy {r['test_acc']:.4f} ({r['seconds']:.1f} s)"
+    ),
+)
 print(f"final test accuracy {history[-1]['test_acc']:.4f}")

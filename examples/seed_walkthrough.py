@@ -16,35 +16,45 @@ parser.add_argument("--smoke", action="store_true", help="the same (it is alread
 parser.add_argument("--out", help="folder for the graph picture (DOT, and SVG when it renders)")
 args = parser.parse_args()
 
-image = tc.Tensor([[[[1, 2, 0, 1, 3],
-                     [0, 1, 3, 2, 1],
-                     [2, 0, 1, 0, 2],
-                     [1, 3, 2, 1, 0],
-                     [0, 1, 0, 2, 1]]]], dtype="float64", requires_grad=True, name="image")
-filt = tc.Tensor([[[[1, 0, -1],
-                    [1, 0, -1],
-                    [1, 0, -1]]]], dtype="float64", requires_grad=True, name="filter")
+image = tc.Tensor(
+    [[[[1, 2, 0, 1, 3], [0, 1, 3, 2, 1], [2, 0, 1, 0, 2], [1, 3, 2, 1, 0], [0, 1, 0, 2, 1]]]],
+    dtype="float64",
+    requires_grad=True,
+    name="image",
+)
+filt = tc.Tensor(
+    [[[[1, 0, -1], [1, 0, -1], [1, 0, -1]]]], dtype="float64", requires_grad=True, name="filter"
+)
 conv_bias = tc.Tensor([0.5], dtype="float64", requires_grad=True, name="conv.bias")
-head_weight = tc.Tensor([[0.1, -0.2, 0.0, 0.3, 0.1, -0.1, 0.2, 0.0, -0.3],
-                         [-0.1, 0.2, 0.1, 0.0, -0.2, 0.3, -0.1, 0.1, 0.2]], dtype="float64",
-                        requires_grad=True, name="head.weight")
+head_weight = tc.Tensor(
+    [
+        [0.1, -0.2, 0.0, 0.3, 0.1, -0.1, 0.2, 0.0, -0.3],
+        [-0.1, 0.2, 0.1, 0.0, -0.2, 0.3, -0.1, 0.1, 0.2],
+    ],
+    dtype="float64",
+    requires_grad=True,
+    name="head.weight",
+)
 head_bias = tc.Tensor([0.0, 0.1], dtype="float64", requires_grad=True, name="head.bias")
 target = np.array([1])
 
 
 def forward(image, filt, conv_bias, head_weight, head_bias):
-    feature_map = tc.conv2d(image, filt, conv_bias)            # (1, 1, 3, 3): 'valid' padding
-    hidden = tc.relu(feature_map).reshape(1, 9)                 # negatives become 0
-    logits = hidden @ head_weight.T + head_bias                 # (1, 2): one score per class
+    feature_map = tc.conv2d(image, filt, conv_bias)  # (1, 1, 3, 3): 'valid' padding
+    hidden = tc.relu(feature_map).reshape(1, 9)  # negatives become 0
+    logits = hidden @ head_weight.T + head_bias  # (1, 2): one score per class
     return feature_map, logits, tc.cross_entropy(logits, target)
 
 
 feature_map, logits, loss = forward(image, filt, conv_bias, head_weight, head_bias)
 print("feature map (valid):\n", feature_map.data[0, 0])
-print("same padding:\n", tc.conv2d(image.detach(), filt.detach(), conv_bias.detach(),
-                                   padding="same").data[0, 0])
-print("stride 2:\n", tc.conv2d(image.detach(), filt.detach(), conv_bias.detach(),
-                               stride=2).data[0, 0])
+print(
+    "same padding:\n",
+    tc.conv2d(image.detach(), filt.detach(), conv_bias.detach(), padding="same").data[0, 0],
+)
+print(
+    "stride 2:\n", tc.conv2d(image.detach(), filt.detach(), conv_bias.detach(), stride=2).data[0, 0]
+)
 print("logits:", logits.data[0], " loss:", round(loss.item(), 6))
 
 loss.backward()

@@ -22,9 +22,14 @@ if args.smoke:
 
 nn.init.manual_seed(0)
 model = nn.Sequential(
-    nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 16 x 4 x 4
-    nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 32 x 2 x 2
-    nn.Flatten(), nn.Linear(32 * 2 * 2, 10),
+    nn.Conv2d(1, 16, 3, padding=1),
+    nn.ReLU(),
+    nn.MaxPool2d(2),  # 16 x 4 x 4
+    nn.Conv2d(16, 32, 3, padding=1),
+    nn.ReLU(),
+    nn.MaxPool2d(2),  # 32 x 2 x 2
+    nn.Flatten(),
+    nn.Linear(32 * 2 * 2, 10),
 )
 optimizer = optim.Adam(model.parameters(), lr=3e-3)
 loss_fn = nn.CrossEntropyLoss()
@@ -37,8 +42,10 @@ for epoch in range(1, args.epochs + 1):
         optimizer.step()
     with tc.no_grad():
         predicted = model(tc.Tensor(x_test)).data.argmax(axis=1)
-    print(f"epoch {epoch}: last batch loss {loss.item():.4f}, "
-          f"test accuracy {np.mean(predicted == y_test):.4f}")
+    print(
+        f"epoch {epoch}: last batch loss {loss.item():.4f}, "
+        f"test accuracy {np.mean(predicted == y_test):.4f}"
+    )
 
 model.save(args.out)
 print(f"weights saved to {args.out}")

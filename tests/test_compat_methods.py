@@ -23,8 +23,10 @@ DIFFERENTIABLE = {
     "cpu": (lambda x: x.cpu() * 2, MATRIX),
     "t": (lambda x: x.t(), MATRIX),
     "t_1d": (lambda x: x[0].t() * 3, MATRIX),
-    "reshape_as": (lambda x: x.reshape_as(x.sum(0).unsqueeze(0).expand(3, 4).reshape(4, 3)),
-                   MATRIX),
+    "reshape_as": (
+        lambda x: x.reshape_as(x.sum(0).unsqueeze(0).expand(3, 4).reshape(4, 3)),
+        MATRIX,
+    ),
     "expand_as": (lambda x: x[:1].expand_as(x) * x, MATRIX),
     "square": (lambda x: x.square(), MATRIX),
     "neg": (lambda x: x.neg(), MATRIX),
@@ -77,8 +79,10 @@ def test_gradcheck(name):
 
 def test_masked_fill_with_a_0d_tensor_value_is_differentiable_in_both():
     data = MATRIX.astype(np.float64)
-    x, value = tc.Tensor(data, requires_grad=True), tc.tensor(0.75, dtype=tc.float64,
-                                                              requires_grad=True)
+    x, value = (
+        tc.Tensor(data, requires_grad=True),
+        tc.tensor(0.75, dtype=tc.float64, requires_grad=True),
+    )
     xt = torch.tensor(data, requires_grad=True)
     value_t = torch.tensor(0.75, dtype=torch.float64, requires_grad=True)
     mask, mask_t = tc.tensor(MASK), torch.tensor(MASK)
@@ -90,19 +94,24 @@ def test_masked_fill_with_a_0d_tensor_value_is_differentiable_in_both():
     np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(value.grad, value_t.grad.numpy(), rtol=1e-12)
     # (gradcheck's float64 copy of a 0-d input has shape (1,): reshaped back to 0-d here)
-    assert tc.gradcheck(lambda a, v: a.masked_fill(mask, v.reshape(())),
-                        tc.Tensor(data, requires_grad=True),
-                        tc.tensor(0.75, dtype=tc.float64, requires_grad=True))
+    assert tc.gradcheck(
+        lambda a, v: a.masked_fill(mask, v.reshape(())),
+        tc.Tensor(data, requires_grad=True),
+        tc.tensor(0.75, dtype=tc.float64, requires_grad=True),
+    )
 
 
-@pytest.mark.parametrize("data, dtype, value", [
-    ([1, 2, 3, 4], np.int64, 2.5),
-    ([1, 2, 3, 4], np.int32, -7),
-    ([True, False, True, False], np.bool_, 5),
-    ([0.5, 1.5, 2.5, 3.5], np.float32, True),
-    ([0.5, 1.5, 2.5, 3.5], np.float32, float("-inf")),
-    ([0.5, 1.5, 2.5, 3.5], np.float32, np.float64(1e-3)),
-])
+@pytest.mark.parametrize(
+    "data, dtype, value",
+    [
+        ([1, 2, 3, 4], np.int64, 2.5),
+        ([1, 2, 3, 4], np.int32, -7),
+        ([True, False, True, False], np.bool_, 5),
+        ([0.5, 1.5, 2.5, 3.5], np.float32, True),
+        ([0.5, 1.5, 2.5, 3.5], np.float32, float("-inf")),
+        ([0.5, 1.5, 2.5, 3.5], np.float32, np.float64(1e-3)),
+    ],
+)
 def test_masked_fill_value_takes_self_dtype(data, dtype, value):
     x, xt = tc.tensor(np.array(data, dtype=dtype)), torch.tensor(np.array(data, dtype=dtype))
     mask = np.array([True, False, False, True])
@@ -208,9 +217,12 @@ def test_type_as_keeps_the_graph_between_floats():
 def test_new_tensors_take_self_dtype(dtype):
     x, xt = tc.tensor(np.ones((2, 3), dtype)), torch.from_numpy(np.ones((2, 3), dtype))
     cases = [
-        (lambda a: a.new_zeros(2, 3), None), (lambda a: a.new_zeros((4,)), None),
-        (lambda a: a.new_ones([1, 2]), None), (lambda a: a.new_full((2,), 7), None),
-        (lambda a: a.new_tensor([1, 2, 3]), None), (lambda a: a.new_zeros(a.size()), None),
+        (lambda a: a.new_zeros(2, 3), None),
+        (lambda a: a.new_zeros((4,)), None),
+        (lambda a: a.new_ones([1, 2]), None),
+        (lambda a: a.new_full((2,), 7), None),
+        (lambda a: a.new_tensor([1, 2, 3]), None),
+        (lambda a: a.new_zeros(a.size()), None),
         (lambda a: a.new_zeros(2, dtype=tc.long), lambda a: a.new_zeros(2, dtype=torch.long)),
         (lambda a: a.new_ones(2, dtype=tc.bool), lambda a: a.new_ones(2, dtype=torch.bool)),
     ]
@@ -232,10 +244,21 @@ def test_new_tensors_requires_grad_and_device():
 
 
 @pytest.mark.parametrize("method", ["amax", "amin"])
-@pytest.mark.parametrize("args, kwargs", [
-    ((), {}), ((), {"keepdim": True}), (((),), {}), (([],), {"keepdim": True}), ((1,), {}),
-    ((0, True), {}), (([0, 1],), {}), (((0, 1), True), {}), ((), {"dim": -1}),
-], ids=str)
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [
+        ((), {}),
+        ((), {"keepdim": True}),
+        (((),), {}),
+        (([],), {"keepdim": True}),
+        ((1,), {}),
+        ((0, True), {}),
+        (([0, 1],), {}),
+        (((0, 1), True), {}),
+        ((), {"dim": -1}),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("dtype", [np.int64, np.float32])
 def test_amax_amin_dims_and_integer_tensors(method, args, kwargs, dtype):
     data = np.array([[1, 5, 2], [7, 0, 3]], dtype=dtype)
@@ -248,9 +271,11 @@ def test_amax_amin_dims_and_integer_tensors(method, args, kwargs, dtype):
 
 def test_add_sub_alpha_with_numbers_and_integer_tensors():
     ints, ints_t = tc.tensor([1, 2]), torch.tensor([1, 2])
-    for ours, theirs in [(ints.add(2, alpha=3), ints_t.add(2, alpha=3)),
-                         (ints.sub(ints, alpha=2), ints_t.sub(ints_t, alpha=2)),
-                         (ints.mul(3), ints_t.mul(3))]:
+    for ours, theirs in [
+        (ints.add(2, alpha=3), ints_t.add(2, alpha=3)),
+        (ints.sub(ints, alpha=2), ints_t.sub(ints_t, alpha=2)),
+        (ints.mul(3), ints_t.mul(3)),
+    ]:
         assert ours.dtype == tc.long and theirs.dtype == torch.long
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 

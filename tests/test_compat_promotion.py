@@ -35,8 +35,10 @@ def test_result_dtype_of_two_operands_is_torch_result_type(first, second):
     assert np.result_type(x, y) == want  # what NumPy then computes in
 
 
-@pytest.mark.parametrize("dtypes", list(itertools.product([np.bool_, np.int32, np.int64,
-                                                           np.float32, np.float64], repeat=3)))
+@pytest.mark.parametrize(
+    "dtypes",
+    list(itertools.product([np.bool_, np.int32, np.int64, np.float32, np.float64], repeat=3)),
+)
 @pytest.mark.parametrize("rank", [0, 1])
 def test_cat_and_stack_promote_as_torch(dtypes, rank):
     arrays = [make(d, rank) for d in dtypes]
@@ -122,14 +124,16 @@ def test_comparisons_with_a_0d_tensor_compare_in_the_dimensioned_dtype():
 def test_loss_arithmetic_with_a_float64_scalar_tensor_stays_float32():
     """A float64 0-d weight does not turn a float32 graph into float64 (two 0-d operands do
     promote: a 0-d float32 loss times it is float64, in PyTorch too)."""
-    logits = tc.Tensor(np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], dtype=np.float32),
-                       requires_grad=True)
+    logits = tc.Tensor(
+        np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0]], dtype=np.float32), requires_grad=True
+    )
     logits_t = torch.tensor(logits.numpy(), requires_grad=True)
     weight, weight_t = tc.tensor(0.5, dtype=tc.float64), torch.tensor(0.5, dtype=torch.float64)
     target, target_t = tc.tensor([1, 2]), torch.tensor([1, 2])
     loss = (tc.cross_entropy(logits, target, reduction="none") * weight).mean()
-    loss_t = (torch.nn.functional.cross_entropy(logits_t, target_t, reduction="none")
-              * weight_t).mean()
+    loss_t = (
+        torch.nn.functional.cross_entropy(logits_t, target_t, reduction="none") * weight_t
+    ).mean()
     assert loss.dtype == np.float32 and loss_t.dtype == torch.float32
     both_0d = tc.cross_entropy(logits, target) * weight
     both_0d_t = torch.nn.functional.cross_entropy(logits_t, target_t) * weight_t
@@ -144,8 +148,10 @@ def test_float32_model_fed_float64_input():
     """PyTorch refuses a float64 input to float32 layers; conv2d and batch_norm refuse it here
     too (TypeError), so the mistake is seen at once."""
     x = np.random.default_rng(0).random((2, 1, 6, 6))
-    for layer, torch_layer in ((nn.Conv2d(1, 2, 3), torch.nn.Conv2d(1, 2, 3)),
-                               (nn.BatchNorm2d(1), torch.nn.BatchNorm2d(1))):
+    for layer, torch_layer in (
+        (nn.Conv2d(1, 2, 3), torch.nn.Conv2d(1, 2, 3)),
+        (nn.BatchNorm2d(1), torch.nn.BatchNorm2d(1)),
+    ):
         with pytest.raises(RuntimeError):
             torch_layer(torch.from_numpy(x))
         with pytest.raises(TypeError, match="dtype"):

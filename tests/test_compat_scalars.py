@@ -104,7 +104,8 @@ def test_format_of_a_loss_in_a_training_loop_line():
     assert f"loss: {loss:.3f}" == f"loss: {loss_t:.3f}"
     epoch, i = tc.tensor(1), 1999
     assert f"[{epoch + 1}, {i + 1:5d}] loss: {loss / 2000:.3f}" == (
-        f"[{torch.tensor(1) + 1}, {i + 1:5d}] loss: {loss_t / 2000:.3f}")
+        f"[{torch.tensor(1) + 1}, {i + 1:5d}] loss: {loss_t / 2000:.3f}"
+    )
 
 
 @pytest.mark.parametrize("data", [[2.5], [[2.5]], [1.0, 2.0]])

@@ -43,7 +43,9 @@ def _test_modules() -> list:
     for name in sorted(os.listdir(HERE)):
         if not re.fullmatch(r"test_\w+\.py", name) or name == "test_coverage.py":
             continue
-        spec = importlib.util.spec_from_file_location(f"_coverage_{name[:-3]}", os.path.join(HERE, name))
+        spec = importlib.util.spec_from_file_location(
+            f"_coverage_{name[:-3]}", os.path.join(HERE, name)
+        )
         module = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(module)

@@ -37,9 +37,14 @@ def run(kernels, x, target, grad_loss, eps, threads=1):
 
 
 @settings(deadline=None, max_examples=40)
-@given(st.integers(1, 6), st.integers(1, 70), st.sampled_from([np.float32, np.float64]),
-       st.sampled_from([1.0, 30.0, 1e4]), st.sampled_from([0.0, 0.1, 1.0]),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.integers(1, 6),
+    st.integers(1, 70),
+    st.sampled_from([np.float32, np.float64]),
+    st.sampled_from([1.0, 30.0, 1e4]),
+    st.sampled_from([0.0, 0.1, 1.0]),
+    st.integers(0, 2**32 - 1),
+)
 def test_kernel_matches_twin(n, c, dtype, scale, eps, seed):
     # c up to 70 covers the kernel's 16-wide blocks and the leftover tail
     rng = np.random.default_rng(seed)
@@ -53,8 +58,9 @@ def test_kernel_matches_twin(n, c, dtype, scale, eps, seed):
     np.testing.assert_allclose(loss, loss_t, rtol=tol["rtol"], atol=tol["atol"] * big)
     np.testing.assert_allclose(softmax, softmax_t, **tol)
     np.testing.assert_allclose(grad_x, grad_x_t, **tol)
-    for got, expected in zip(run(cy, x, target, grad_loss, eps, threads=2), (loss, softmax, grad_x),
-                             strict=True):
+    for got, expected in zip(
+        run(cy, x, target, grad_loss, eps, threads=2), (loss, softmax, grad_x), strict=True
+    ):
         np.testing.assert_array_equal(got, expected)  # one thread per row: bit-identical
 
 
@@ -76,9 +82,15 @@ def test_targets_in_every_form_agree(backend):
     x = Tensor(rng.standard_normal((5, 4)), dtype=np.float64)
     target = [3, 0, 1, 1, 2]
     expected = cross_entropy(x, target).item()
-    forms = [np.array(target), np.array(target, np.int32), np.array(target, np.uint8),
-             np.array(target, np.float64), Tensor(target), Tensor(target, dtype=np.float64),
-             tuple(target)]
+    forms = [
+        np.array(target),
+        np.array(target, np.int32),
+        np.array(target, np.uint8),
+        np.array(target, np.float64),
+        Tensor(target),
+        Tensor(target, dtype=np.float64),
+        tuple(target),
+    ]
     for form in forms:
         assert cross_entropy(x, form).item() == expected, form
 
@@ -107,8 +119,12 @@ def test_graph_node_params_and_dtypes(backend):
         y = cross_entropy(x, [0, 1, 2], reduction="sum", label_smoothing=0)
         assert y.op == "cross_entropy" and y.parents[0] is x and y.dtype == dtype and y.shape == ()
         assert y._ctx.fn is CrossEntropy
-        assert y._ctx.params == {"reduction": "sum", "label_smoothing": 0.0, "weight": None,
-                                 "ignore_index": -100}
+        assert y._ctx.params == {
+            "reduction": "sum",
+            "label_smoothing": 0.0,
+            "weight": None,
+            "ignore_index": -100,
+        }
         assert not y.parents[1].requires_grad  # the targets: a constant input, no gradient
         y.backward()
         assert x.grad.dtype == dtype
@@ -130,7 +146,6 @@ def test_empty_batch_like_torch(backend):
     assert cross_entropy(x, [], reduction="none").shape == (0,)
 
 
-
 @covers("gradcheck", "cross_entropy")
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.25, 1.0])
@@ -140,7 +155,6 @@ def test_gradcheck(backend, reduction, label_smoothing):
     for scale in (1.0, 20.0):
         x = Tensor(rng.standard_normal((6, 19)) * scale, requires_grad=True, dtype=np.float64)
         assert tc.gradcheck(lambda a: cross_entropy(a, target, reduction, label_smoothing) * 1.5, x)
-
 
 
 def test_hand_worked(backend):
@@ -169,11 +183,12 @@ def test_two_equal_logits_is_log2(backend):
     np.testing.assert_allclose(x.grad, [[-0.5, 0.5], [0.5, -0.5]], rtol=1e-15)
 
 
-
 @covers("torch", "cross_entropy")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape, scale", [((3, 5), 1.0), ((64, 10), 3.0), ((4, 10_000), 2.0),
-                                          ((8, 37), 1e4), ((2, 10_000), 1e4)])
+@pytest.mark.parametrize(
+    "shape, scale",
+    [((3, 5), 1.0), ((64, 10), 3.0), ((4, 10_000), 2.0), ((8, 37), 1e4), ((2, 10_000), 1e4)],
+)
 def test_matches_torch(backend, shape, scale, dtype):
     torch = pytest.importorskip("torch")
     rtol, atol = (1e-4, 1e-6) if dtype == np.float32 else (1e-10, 1e-14)
@@ -187,14 +202,16 @@ def test_matches_torch(backend, shape, scale, dtype):
             grad_out = rng.standard_normal(y.shape).astype(dtype)
             y.backward(grad_out)
             tx = torch.tensor(logits, requires_grad=True)
-            ty = torch.nn.functional.cross_entropy(tx, torch.tensor(target), reduction=reduction,
-                                                   label_smoothing=eps)
+            ty = torch.nn.functional.cross_entropy(
+                tx, torch.tensor(target), reduction=reduction, label_smoothing=eps
+            )
             ty.backward(torch.tensor(grad_out))
             case = f"{reduction} label_smoothing={eps}"
             assert np.isfinite(y.data).all() and np.isfinite(x.grad).all(), case
             big = float(np.abs(logits).max())
-            np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=rtol, atol=atol * big,
-                                       err_msg=case)
+            np.testing.assert_allclose(
+                y.data, ty.detach().numpy(), rtol=rtol, atol=atol * big, err_msg=case
+            )
             np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=rtol, atol=atol, err_msg=case)
 
 
@@ -208,12 +225,12 @@ def test_infinite_logits_like_torch(backend):
         y = cross_entropy(x, target, reduction="none", label_smoothing=eps)
         y.backward(np.ones(4))
         tx = torch.tensor(logits, requires_grad=True)
-        ty = torch.nn.functional.cross_entropy(tx, torch.tensor(target), reduction="none",
-                                               label_smoothing=eps)
+        ty = torch.nn.functional.cross_entropy(
+            tx, torch.tensor(target), reduction="none", label_smoothing=eps
+        )
         ty.backward(torch.ones(4))
         np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12)  # NaN/inf where torch
         np.testing.assert_allclose(x.grad[:2], tx.grad.numpy()[:2], rtol=1e-12)  # finite rows
-
 
 
 BAD = [  # (logits shape, target, kwargs, exception, message fragments)
@@ -231,8 +248,13 @@ BAD = [  # (logits shape, target, kwargs, exception, message fragments)
     ((3, 4), [True, False, True], {}, TypeError, ["target", "integer", "bool"]),
     ((3, 4), [0, 1, 2], {"reduction": "avg"}, ValueError, ["reduction", "'avg'", "mean"]),
     ((3, 4), [0, 1, 2], {"reduction": None}, ValueError, ["reduction", "None"]),  # as PyTorch
-    ((3, 4), [0, 1, 2], {"label_smoothing": -0.1}, ValueError,
-     ["label_smoothing", "[0, 1]", "-0.1"]),
+    (
+        (3, 4),
+        [0, 1, 2],
+        {"label_smoothing": -0.1},
+        ValueError,
+        ["label_smoothing", "[0, 1]", "-0.1"],
+    ),
     ((3, 4), [0, 1, 2], {"label_smoothing": 1.5}, ValueError, ["label_smoothing", "1.5"]),
     ((3, 4), [0, 1, 2], {"label_smoothing": float("nan")}, ValueError, ["label_smoothing", "nan"]),
     ((3, 4), [0, 1, 2], {"label_smoothing": "0.1"}, TypeError, ["label_smoothing", "'0.1'"]),
@@ -282,6 +304,7 @@ def test_target_out_of_range_in_subprocess():
                     raise SystemExit(f"no error for {bad}")
         print("ok")
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr

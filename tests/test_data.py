@@ -91,12 +91,15 @@ def test_load_mnist_missing_file_is_named(tmp_path):
         data.load_mnist(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("corrupt, fragment", [
-    (lambda raw: raw[:-3], "truncated or corrupt"),
-    (lambda raw: b"\x01\x02" + raw[2:], "bad magic"),
-    (lambda raw: b"", "is empty"),
-    (lambda raw: raw[:6], "truncated header"),
-])
+@pytest.mark.parametrize(
+    "corrupt, fragment",
+    [
+        (lambda raw: raw[:-3], "truncated or corrupt"),
+        (lambda raw: b"\x01\x02" + raw[2:], "bad magic"),
+        (lambda raw: b"", "is empty"),
+        (lambda raw: raw[:6], "truncated header"),
+    ],
+)
 def test_load_mnist_corrupt_file_is_named(tmp_path, corrupt, fragment):
     write_mnist(tmp_path)
     path = tmp_path / "train-images-idx3-ubyte"
@@ -133,11 +136,14 @@ def test_batches_cover_every_row_once():
     np.testing.assert_array_equal(plain[-1], [90])
 
 
-@pytest.mark.parametrize("args, error, fragment", [
-    ((np.zeros(3), np.zeros(4), 2), ValueError, "same length"),
-    ((np.zeros(3), np.zeros(3), 0), ValueError, "batch_size"),
-    ((np.zeros(3), np.zeros(3), 2.0), TypeError, "batch_size"),
-])
+@pytest.mark.parametrize(
+    "args, error, fragment",
+    [
+        ((np.zeros(3), np.zeros(4), 2), ValueError, "same length"),
+        ((np.zeros(3), np.zeros(3), 0), ValueError, "batch_size"),
+        ((np.zeros(3), np.zeros(3), 2.0), TypeError, "batch_size"),
+    ],
+)
 def test_batches_bad_arguments_raise_at_the_call(args, error, fragment):
     with pytest.raises(error, match=fragment):
         data.batches(*args)

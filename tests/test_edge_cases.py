@@ -13,8 +13,11 @@ from tinygrad_conv.nn import init
 
 def small_cnn(dtype=np.float32, channels=4):
     return nn.Sequential(
-        nn.Conv2d(1, channels, 3, padding=1, dtype=dtype), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(channels * 4 * 4, 3, dtype=dtype),
+        nn.Conv2d(1, channels, 3, padding=1, dtype=dtype),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(channels * 4 * 4, 3, dtype=dtype),
     )
 
 
@@ -41,8 +44,11 @@ def test_batch_of_one_matches_torch(backend):
     init.manual_seed(1)
     model = small_cnn()
     twin = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-        torch.nn.Flatten(), torch.nn.Linear(4 * 4 * 4, 3),
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 4 * 4, 3),
     )
     twin.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in model.state_dict().items()})
     x = images(1, seed=5)
@@ -61,8 +67,9 @@ def test_a_single_class_costs_nothing(backend, reduction, label_smoothing):
     """With one class, log-softmax is 0 whatever the logit: loss 0 and gradient 0 (to float32
     rounding: the Cython kernel's float32 exp leaves about 1e-8)."""
     logits = tc.Tensor(np.array([[3.0], [-1e4], [0.0]], np.float32), requires_grad=True)
-    loss = tc.cross_entropy(logits, np.zeros(3, np.int64), reduction=reduction,
-                            label_smoothing=label_smoothing)
+    loss = tc.cross_entropy(
+        logits, np.zeros(3, np.int64), reduction=reduction, label_smoothing=label_smoothing
+    )
     assert loss.shape == ((3,) if reduction == "none" else ())
     assert np.array_equal(loss.numpy(), np.zeros(loss.shape, np.float32))
     loss.backward(np.ones(loss.shape, np.float32))
@@ -181,8 +188,13 @@ def test_load_state_dict_from_a_deeper_model_names_the_keys():
     init.manual_seed(5)
     shallow = small_cnn()
     deep = nn.Sequential(
-        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(),
-        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3),
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(4, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 4, 3),
     )
     before = {k: v.copy() for k, v in shallow.state_dict().items()}
     with pytest.raises(ValueError, match="missing|unexpected") as info:
@@ -196,17 +208,25 @@ def test_load_state_dict_from_a_different_torch_model_is_a_clear_error():
     torch = pytest.importorskip("torch")
     init.manual_seed(6)
     model = small_cnn()
-    other = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 5, padding=2), torch.nn.ReLU(),
-                                torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-                                torch.nn.Linear(4 * 4 * 4, 3))
+    other = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 5, padding=2),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 4 * 4, 3),
+    )
     before = {k: v.copy() for k, v in model.state_dict().items()}
     with pytest.raises(ValueError, match=r"0\.weight.*\(4, 1, 5, 5\)"):
         model.load_state_dict(other.state_dict())
     after = model.state_dict()
     assert all(np.array_equal(before[k], after[k]) for k in before)
-    twin = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
-                               torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-                               torch.nn.Linear(4 * 4 * 4, 3))
+    twin = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 4 * 4, 3),
+    )
     model.load_state_dict(twin.state_dict())  # the same architecture loads as is
     for name, value in twin.state_dict().items():
         np.testing.assert_array_equal(model.state_dict()[name], value.numpy())

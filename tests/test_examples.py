@@ -18,9 +18,14 @@ def run_example(name: str, *args: str, cwd: Path) -> str:
     script = EXAMPLES / name
     if not script.is_file():
         pytest.skip(f"{name} is not in this checkout")
-    result = subprocess.run([sys.executable, str(script), "--smoke", *args], cwd=cwd,
-                            capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "MPLBACKEND": "Agg"})
+    result = subprocess.run(
+        [sys.executable, str(script), "--smoke", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 

@@ -126,8 +126,9 @@ def test_show_data_grid_and_summary():
     line = node_line(source, "<B>image</B>")
     grid = re.search(r'CELLBORDER="1"[^>]*>(.*?)</TABLE>', line).group(1)
     rows = re.findall(r"<TR>(.*?)</TR>", grid)
-    assert [re.findall(r"<TD>([^<]*)</TD>", r) for r in rows] == \
-        [[str(5 * i + j) for j in range(5)] for i in range(5)]
+    assert [re.findall(r"<TD>([^<]*)</TD>", r) for r in rows] == [
+        [str(5 * i + j) for j in range(5)] for i in range(5)
+    ]
     assert "min -12.5  mean 0  max 12.5" in node_line(source, "<B>big</B>")
     assert "data" not in node_line(tc.draw_graph(out).source, "<B>image</B>")
 
@@ -255,8 +256,12 @@ def test_render_without_any_renderer(small, tmp_path, monkeypatch):
     monkeypatch.setattr(_graph_render, "wasm_available", lambda: False)
     graph = tc.draw_graph(small[3])
     assert "matmul" in graph.source  # the DOT text still works
-    for attempt in (lambda: graph.pipe(format="svg"), lambda: graph.render(tmp_path / "g"),
-                    graph._repr_mimebundle_, graph._repr_svg_):
+    for attempt in (
+        lambda: graph.pipe(format="svg"),
+        lambda: graph.render(tmp_path / "g"),
+        graph._repr_mimebundle_,
+        graph._repr_svg_,
+    ):
         with pytest.raises(RuntimeError, match="install") as err:
             attempt()
         assert "apt-get install graphviz" in str(err.value)

@@ -29,8 +29,7 @@ def grad_norms(dot: str) -> dict[str, str]:
 def test_train_picture_shows_fresh_gradients(tmp_path):
     pytest.importorskip("sklearn", reason="the digits come from scikit-learn")
     out = tmp_path / "run"
-    code = cli.main(["train", "--epochs", "1", "--limit", "96", "--out", str(out),
-                     "--no-progress"])
+    code = cli.main(["train", "--epochs", "1", "--limit", "96", "--out", str(out), "--no-progress"])
     assert code == 0
     dot = (out / "graph.dot").read_text()
     shown = grad_norms(dot)
@@ -66,7 +65,8 @@ def test_train_picture_before_the_fix_would_differ():
 
 
 def write_models(folder) -> None:
-    (folder / "mymodels.py").write_text(textwrap.dedent("""
+    (folder / "mymodels.py").write_text(
+        textwrap.dedent("""
         from tinygrad_conv import nn
 
         class Block(nn.Module):
@@ -91,41 +91,63 @@ def write_models(folder) -> None:
             return Net()
 
         NOT_A_MODEL = 3
-    """))
+    """)
+    )
 
 
 def run_cli(folder, *args):
-    return subprocess.run([sys.executable, "-m", "tinygrad_conv", *args], cwd=folder,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tinygrad_conv", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_graph_draws_a_users_model(tmp_path):
     write_models(tmp_path)
-    done = run_cli(tmp_path, "graph", "mymodels:Net", "--input-shape", "2,1,6,6", "--out",
-                   "net.dot")
+    done = run_cli(
+        tmp_path, "graph", "mymodels:Net", "--input-shape", "2,1,6,6", "--out", "net.dot"
+    )
     assert done.returncode == 0, done.stderr
     dot = (tmp_path / "net.dot").read_text()
     assert 'label="Net (' in dot and "blocks.2: Block" in dot and "<B>loss</B>" in dot
     assert "(2, 1, 6, 6) float32" in dot and "cross_entropy" in dot
-    done = run_cli(tmp_path, "graph", "mymodels:make_net", "--input-shape", "1,1,6,6",
-                   "--collapse-repeats", "--depth", "3", "--loss", "sum", "--out", "c.dot")
+    done = run_cli(
+        tmp_path,
+        "graph",
+        "mymodels:make_net",
+        "--input-shape",
+        "1,1,6,6",
+        "--collapse-repeats",
+        "--depth",
+        "3",
+        "--loss",
+        "sum",
+        "--out",
+        "c.dot",
+    )
     assert done.returncode == 0, done.stderr
     dot = (tmp_path / "c.dot").read_text()
     assert "blocks.0-2: Block x 3" in dot and "blocks.1: Block" not in dot
     assert "<B>sum</B>" in dot and "blocks.0.conv: Conv2d" not in dot  # depth 3
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["mymodels:Nope", "--input-shape", "1,1,6,6"], "'mymodels' has no 'Nope'"),
-    (["nosuchmodule:Net", "--input-shape", "1,1,6,6"], "cannot import 'nosuchmodule'"),
-    (["mymodels:Net"], "needs --input-shape"),
-    (["mymodels:Net", "--input-shape", "2,x"], "--input-shape must be positive ints"),
-    (["mymodels:NOT_A_MODEL", "--input-shape", "1"], "not an nn.Module class or factory"),
-    (["mymodels", "--input-shape", "1"], "expected MODULE:OBJECT"),
-    (["--out", "graph.gif"], "--out must end in .svg, .png or .dot"),
-    (["--out", ""], "--out must end in"),
-    (["--depth", "-1"], "--depth must be >= 0"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mymodels:Nope", "--input-shape", "1,1,6,6"], "'mymodels' has no 'Nope'"),
+        (["nosuchmodule:Net", "--input-shape", "1,1,6,6"], "cannot import 'nosuchmodule'"),
+        (["mymodels:Net"], "needs --input-shape"),
+        (["mymodels:Net", "--input-shape", "2,x"], "--input-shape must be positive ints"),
+        (["mymodels:NOT_A_MODEL", "--input-shape", "1"], "not an nn.Module class or factory"),
+        (["mymodels", "--input-shape", "1"], "expected MODULE:OBJECT"),
+        (["--out", "graph.gif"], "--out must end in .svg, .png or .dot"),
+        (["--out", ""], "--out must end in"),
+        (["--depth", "-1"], "--depth must be >= 0"),
+    ],
+)
 def test_graph_errors_name_the_argument(tmp_path, args, message):
     write_models(tmp_path)
     done = run_cli(tmp_path, "graph", *args)

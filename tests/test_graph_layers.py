@@ -11,8 +11,14 @@ from tinygrad_conv import nn
 
 def _net():
     tc.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(1, 3, 3), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(),
-                         nn.Dropout(0.5), nn.Linear(48, 2))
+    return nn.Sequential(
+        nn.Conv2d(1, 3, 3),
+        nn.BatchNorm2d(3),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Dropout(0.5),
+        nn.Linear(48, 2),
+    )
 
 
 def test_batch_norm_node_shows_mode_and_the_statistics_used():
@@ -41,5 +47,7 @@ def test_many_channels_are_summarised():
     x = tc.randn(8, 10)
     y = tc.batch_norm(x, None, None, training=True)
     mean = x.data.astype(np.float64).mean(axis=0)
-    assert f"mean {mean.min():.3g} .. {mean.max():.3g} over 10 channels" in tc.draw_graph(
-        y.sum()).source
+    assert (
+        f"mean {mean.min():.3g} .. {mean.max():.3g} over 10 channels"
+        in tc.draw_graph(y.sum()).source
+    )

@@ -196,8 +196,9 @@ def test_collapse_repeats_draws_one_block():
 def test_the_picture_is_written_once_in_the_flavour_used(monkeypatch):
     calls = []
     real = _graph_labels.write_dot
-    monkeypatch.setattr(_graph_labels, "write_dot",
-                        lambda p, g, html: (calls.append(html), real(p, g, html))[1])
+    monkeypatch.setattr(
+        _graph_labels, "write_dot", lambda p, g, html: (calls.append(html), real(p, g, html))[1]
+    )
     graph = tc.draw_graph(stack_loss())
     assert calls == []  # nothing written until a renderer asks
     assert graph.source == graph.source
@@ -210,8 +211,9 @@ def test_the_picture_is_written_once_in_the_flavour_used(monkeypatch):
 def test_in_process_renderer_writes_plain_labels_only(monkeypatch, tmp_path):
     calls = []
     real = _graph_labels.write_dot
-    monkeypatch.setattr(_graph_labels, "write_dot",
-                        lambda p, g, html: (calls.append(html), real(p, g, html))[1])
+    monkeypatch.setattr(
+        _graph_labels, "write_dot", lambda p, g, html: (calls.append(html), real(p, g, html))[1]
+    )
     monkeypatch.setattr(_graph_render, "dot_available", lambda: False)
     svg = tc.draw_graph(stack_loss()).pipe(format="svg", encoding="utf-8")
     assert "<svg" in svg and calls == [False]
@@ -226,21 +228,22 @@ def test_digits_cnn_with_data_is_compact():
     loss = nn.CrossEntropyLoss()(SmallCNN()(x), np.array([3, 7]))
     loss.backward()
     svg = tc.draw_graph(loss, show_data=True).pipe(format="svg", encoding="utf-8")
-    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"',
-                                                 svg).groups())
+    width, height = (
+        float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    )
     assert width < 1600, width  # 5742 px (4306 pt) before: a staircase of boxes
     assert height < 3 * width
 
 
 def test_in_process_flavour_keeps_text_inside_its_boxes():
-    x = tc.Tensor(np.linspace(-0.123456, 0.654321, 10).reshape(1, 10), requires_grad=True,
-                  name="x")
+    x = tc.Tensor(np.linspace(-0.123456, 0.654321, 10).reshape(1, 10), requires_grad=True, name="x")
     with tc.autograd.module_scope("block", "Block"):
         y = (x * 3.0).sum()
     plain = tc.draw_graph(y, show_data=True).plain_source
     # the in-process Graphviz measures Helvetica: a bold box title would hang over the edge
-    assert re.search(r'fontname=Helvetica\b[^\n]*label="block: Block"', plain) or \
-        re.search(r'label="block: Block"[^\n]*fontname=Helvetica\b', plain)
+    assert re.search(r'fontname=Helvetica\b[^\n]*label="block: Block"', plain) or re.search(
+        r'label="block: Block"[^\n]*fontname=Helvetica\b', plain
+    )
     assert "Helvetica-Bold" not in plain
     assert "\u2026" not in plain  # rows of values are never cut short
 

@@ -20,8 +20,17 @@ SCHEDULERS = [
     ("LinearLR", dict()),
     ("LinearLR", dict(start_factor=0.1, end_factor=0.7, total_iters=12)),
     ("OneCycleLR", dict(max_lr=0.5, total_steps=31)),
-    ("OneCycleLR", dict(max_lr=[0.5, 0.2], epochs=4, steps_per_epoch=8, pct_start=0.25,
-                        anneal_strategy="linear", three_phase=True)),
+    (
+        "OneCycleLR",
+        dict(
+            max_lr=[0.5, 0.2],
+            epochs=4,
+            steps_per_epoch=8,
+            pct_start=0.25,
+            anneal_strategy="linear",
+            three_phase=True,
+        ),
+    ),
     ("OneCycleLR", dict(max_lr=0.3, total_steps=40, cycle_momentum=False, div_factor=10.0)),
 ]
 STEPS = 30
@@ -39,10 +48,14 @@ def make(lib, optimizer_name, params, **kwargs):
 
 def pair(torch, optimizer_name):
     ours = [nn.Parameter(np.ones(3)), nn.Parameter(np.ones(2))]
-    theirs = [torch.ones(3, requires_grad=True, dtype=torch.float64),
-              torch.ones(2, requires_grad=True, dtype=torch.float64)]
-    return (make(optim, optimizer_name, ours), ours), (make(torch.optim, optimizer_name, theirs),
-                                                        theirs)
+    theirs = [
+        torch.ones(3, requires_grad=True, dtype=torch.float64),
+        torch.ones(2, requires_grad=True, dtype=torch.float64),
+    ]
+    return (make(optim, optimizer_name, ours), ours), (
+        make(torch.optim, optimizer_name, theirs),
+        theirs,
+    )
 
 
 def one_step(opt, params, value):
@@ -57,7 +70,8 @@ def assert_same_groups(opt, ref):
         for key in ("momentum", "betas"):
             if key in g:
                 assert tuple(np.atleast_1d(g[key])) == pytest.approx(
-                    tuple(np.atleast_1d(h[key])), rel=1e-14)
+                    tuple(np.atleast_1d(h[key])), rel=1e-14
+                )
 
 
 @pytest.mark.parametrize("optimizer_name", ["SGD", "Adam"])
@@ -67,8 +81,11 @@ def test_rates_match_torch_step_for_step(torch, name, kwargs, optimizer_name):
     sched = getattr(lr_scheduler, name)(opt, **kwargs)
     ref_sched = getattr(torch.optim.lr_scheduler, name)(ref, **kwargs)
     assert sched.get_last_lr() == pytest.approx(ref_sched.get_last_lr(), rel=1e-14)
-    steps = min(STEPS, kwargs.get("total_steps", 10**9) - 1,
-                kwargs.get("epochs", 10**9) * kwargs.get("steps_per_epoch", 1) - 1)
+    steps = min(
+        STEPS,
+        kwargs.get("total_steps", 10**9) - 1,
+        kwargs.get("epochs", 10**9) * kwargs.get("steps_per_epoch", 1) - 1,
+    )
     for step in range(steps):
         one_step(opt, ours, lambda p: np.ones(p.shape))
         one_step(ref, theirs, lambda p: torch.ones_like(p))
@@ -91,9 +108,21 @@ def test_lambda_lr_matches_torch(torch):
         assert sched.get_last_lr() == ref_sched.get_last_lr()
 
 
-@pytest.mark.parametrize("kwargs", [dict(), dict(mode="max", factor=0.5, patience=2, cooldown=1,
-                                                  threshold=0.1, threshold_mode="abs",
-                                                  min_lr=[0.01, 0.005])])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(),
+        dict(
+            mode="max",
+            factor=0.5,
+            patience=2,
+            cooldown=1,
+            threshold=0.1,
+            threshold_mode="abs",
+            min_lr=[0.01, 0.005],
+        ),
+    ],
+)
 def test_reduce_on_plateau_matches_torch(torch, kwargs):
     (opt, _), (ref, _) = pair(torch, "SGD")
     sched = lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
@@ -152,28 +181,40 @@ def test_scheduler_before_optimizer_step_warns():
         sched.step()
 
 
-@pytest.mark.parametrize("call, error, fragment", [
-    (lambda o: lr_scheduler.StepLR(o, 0), ValueError, "step_size"),
-    (lambda o: lr_scheduler.StepLR(o, 2.5), TypeError, "step_size"),
-    (lambda o: lr_scheduler.StepLR([1], 2), TypeError, "Optimizer"),
-    (lambda o: lr_scheduler.MultiStepLR(o, [1.5]), TypeError, "milestones"),
-    (lambda o: lr_scheduler.ExponentialLR(o, "0.9"), TypeError, "gamma"),
-    (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=0), ValueError, "T_max"),
-    (lambda o: lr_scheduler.LinearLR(o, start_factor=0), ValueError, "start_factor"),
-    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0), ValueError, "total_steps"),
-    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5, pct_start=2.0), ValueError,
-     "pct_start"),
-    (lambda o: lr_scheduler.OneCycleLR(o, max_lr=[1.0, 2.0], total_steps=5), ValueError,
-     "max_lr"),
-    (lambda o: lr_scheduler.OneCycleLR(optim.Adagrad(o.params), max_lr=1.0, total_steps=5),
-     ValueError, "momentum"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0), ValueError, "factor"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="up"), ValueError, "mode"),
-    (lambda o: lr_scheduler.ReduceLROnPlateau(o).step("low"), TypeError, "metrics"),
-    (lambda o: lr_scheduler.LambdaLR(o, [lambda e: 1.0] * 2), ValueError, "lr_lambdas"),
-    (lambda o: lr_scheduler.StepLR(o, 2, last_epoch=3), KeyError, "initial_lr"),
-    (lambda o: lr_scheduler.StepLR(o, 2).load_state_dict({"T_max": 3}), ValueError, "T_max"),
-])
+@pytest.mark.parametrize(
+    "call, error, fragment",
+    [
+        (lambda o: lr_scheduler.StepLR(o, 0), ValueError, "step_size"),
+        (lambda o: lr_scheduler.StepLR(o, 2.5), TypeError, "step_size"),
+        (lambda o: lr_scheduler.StepLR([1], 2), TypeError, "Optimizer"),
+        (lambda o: lr_scheduler.MultiStepLR(o, [1.5]), TypeError, "milestones"),
+        (lambda o: lr_scheduler.ExponentialLR(o, "0.9"), TypeError, "gamma"),
+        (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=0), ValueError, "T_max"),
+        (lambda o: lr_scheduler.LinearLR(o, start_factor=0), ValueError, "start_factor"),
+        (lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0), ValueError, "total_steps"),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=5, pct_start=2.0),
+            ValueError,
+            "pct_start",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(o, max_lr=[1.0, 2.0], total_steps=5),
+            ValueError,
+            "max_lr",
+        ),
+        (
+            lambda o: lr_scheduler.OneCycleLR(optim.Adagrad(o.params), max_lr=1.0, total_steps=5),
+            ValueError,
+            "momentum",
+        ),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, factor=1.0), ValueError, "factor"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o, mode="up"), ValueError, "mode"),
+        (lambda o: lr_scheduler.ReduceLROnPlateau(o).step("low"), TypeError, "metrics"),
+        (lambda o: lr_scheduler.LambdaLR(o, [lambda e: 1.0] * 2), ValueError, "lr_lambdas"),
+        (lambda o: lr_scheduler.StepLR(o, 2, last_epoch=3), KeyError, "initial_lr"),
+        (lambda o: lr_scheduler.StepLR(o, 2).load_state_dict({"T_max": 3}), ValueError, "T_max"),
+    ],
+)
 def test_bad_arguments(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call(optim.SGD([nn.Parameter(np.ones(1))], lr=1.0, momentum=0.9))

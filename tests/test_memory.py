@@ -42,9 +42,14 @@ def digits_or_synthetic():
 
 def digits_cnn():
     return nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 2 * 2, 10),
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 2 * 2, 10),
     )
 
 
@@ -132,11 +137,13 @@ def test_a_thousand_training_steps_keep_memory_flat():
         tracemalloc.stop()
     seconds = time.perf_counter() - began
     mib = 1 / (1 << 20)
-    print(f"\n{source}, {STEPS} steps in {seconds:.1f} s ({tc.backend()} kernels); after step "
-          f"{WARMUP}: traced {traced_warm * mib:.2f} MiB, RSS "
-          f"{(rss_warm or 0) * mib:.1f} MiB; after step {STEPS}: traced "
-          f"{traced_end * mib:.2f} MiB, "
-          f"RSS {(rss_end or 0) * mib:.1f} MiB")
+    print(
+        f"\n{source}, {STEPS} steps in {seconds:.1f} s ({tc.backend()} kernels); after step "
+        f"{WARMUP}: traced {traced_warm * mib:.2f} MiB, RSS "
+        f"{(rss_warm or 0) * mib:.1f} MiB; after step {STEPS}: traced "
+        f"{traced_end * mib:.2f} MiB, "
+        f"RSS {(rss_end or 0) * mib:.1f} MiB"
+    )
     for i, traced, rss in checkpoints:
         print(f"  step {i}: traced {traced * mib:.2f} MiB, RSS {(rss or 0) * mib:.1f} MiB")
     assert np.mean(losses[-100:]) < np.mean(losses[:100]), "the model did not train"

@@ -28,11 +28,14 @@ def run(proto, x):
     return session.run(None, {"input": x})[0]
 
 
-@pytest.mark.parametrize("axes, symbol", [
-    ({"input": {0: "batch_size"}, "output": {0: "batch_size"}}, "batch_size"),
-    ({"input": {0: "N"}}, "N"),
-    ({"input": [0], "output": [0]}, "batch"),
-])
+@pytest.mark.parametrize(
+    "axes, symbol",
+    [
+        ({"input": {0: "batch_size"}, "output": {0: "batch_size"}}, "batch_size"),
+        ({"input": {0: "N"}}, "N"),
+        ({"input": [0], "output": [0]}, "batch"),
+    ],
+)
 def test_dynamic_axes_naming_the_batch_axis_is_a_dynamic_batch(axes, symbol):
     proto = tc.onnx.export(model(), X, None, dynamic_axes=axes)
     assert dims(proto.graph.input[0]) == [symbol, 4]
@@ -47,11 +50,14 @@ def test_dynamic_axes_without_a_batch_axis_is_a_fixed_batch(axes):
     assert dims(proto.graph.input[0]) == [3, 4] and dims(proto.graph.output[0]) == [3, 4]
 
 
-@pytest.mark.parametrize("axes, named", [
-    ({"input": {0: "b", 1: "features"}}, "'input' axis 1"),
-    ({"input": [0], "output": [1]}, "'output' axis 1"),
-    ({"input": {2: "w"}}, "'input' axis 2"),
-])
+@pytest.mark.parametrize(
+    "axes, named",
+    [
+        ({"input": {0: "b", 1: "features"}}, "'input' axis 1"),
+        ({"input": [0], "output": [1]}, "'output' axis 1"),
+        ({"input": {2: "w"}}, "'input' axis 2"),
+    ],
+)
 def test_dynamic_axes_other_than_the_batch_are_not_implemented_and_named(axes, named):
     with pytest.raises(NotImplementedError, match=named):
         tc.onnx.export(model(), X, None, dynamic_axes=axes)
@@ -74,10 +80,10 @@ def test_dynamic_axes_must_cover_every_input():
     two = Fn(lambda m, x: x)
     two.forward = lambda a, b: a + b
     with pytest.raises(NotImplementedError, match=r"\['b'\]"):
-        tc.onnx.export(two, (X, X), None, input_names=("a", "b"),
-                       dynamic_axes={"a": {0: "batch"}})
-    proto = tc.onnx.export(two, (X, X), None, input_names=("a", "b"),
-                           dynamic_axes={"a": {0: "n"}, "b": {0: "n"}})
+        tc.onnx.export(two, (X, X), None, input_names=("a", "b"), dynamic_axes={"a": {0: "batch"}})
+    proto = tc.onnx.export(
+        two, (X, X), None, input_names=("a", "b"), dynamic_axes={"a": {0: "n"}, "b": {0: "n"}}
+    )
     assert dims(proto.graph.input[1]) == ["n", 4]
 
 

@@ -40,13 +40,16 @@ def randomise_batchnorm(bn) -> None:
         bn.bias.data[...] = RNG.uniform(-1, 1, c)
 
 
-@pytest.mark.parametrize("kind, shape, kwargs", [
-    ("BatchNorm2d", (3, 4, 5, 5), {}),
-    ("BatchNorm2d", (3, 4, 5, 5), {"affine": False}),
-    ("BatchNorm2d", (3, 4, 5, 5), {"track_running_stats": False}),
-    ("BatchNorm1d", (3, 4), {}),
-    ("BatchNorm1d", (3, 4, 7), {"eps": 1e-3}),
-])
+@pytest.mark.parametrize(
+    "kind, shape, kwargs",
+    [
+        ("BatchNorm2d", (3, 4, 5, 5), {}),
+        ("BatchNorm2d", (3, 4, 5, 5), {"affine": False}),
+        ("BatchNorm2d", (3, 4, 5, 5), {"track_running_stats": False}),
+        ("BatchNorm1d", (3, 4), {}),
+        ("BatchNorm1d", (3, 4, 7), {"eps": 1e-3}),
+    ],
+)
 def test_batchnorm_eval(kind, shape, kwargs, tmp_path):
     bn = layer(kind)(shape[1], **kwargs)
     randomise_batchnorm(bn)
@@ -90,10 +93,18 @@ def test_dropout2d_is_identity(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d"])
-@pytest.mark.parametrize("size, out", [
-    ((6, 6), 1), ((6, 6), (1, 1)), ((6, 8), (3, 2)), ((7, 5), (3, 2)), ((5, 7), (5, 3)),
-    ((4, 4), 4), ((3, 5), (6, 7)),
-])
+@pytest.mark.parametrize(
+    "size, out",
+    [
+        ((6, 6), 1),
+        ((6, 6), (1, 1)),
+        ((6, 8), (3, 2)),
+        ((7, 5), (3, 2)),
+        ((5, 7), (5, 3)),
+        ((4, 4), 4),
+        ((3, 5), (6, 7)),
+    ],
+)
 def test_adaptive_pools(kind, size, out, tmp_path):
     pool = layer(kind)(out)
     proto = roundtrip(pool, rand(3, 2, *size), tmp_path)

@@ -68,9 +68,14 @@ def test_a_comparison_of_a_graph_tensor_is_a_recorded_node_that_never_requires_g
 
 def test_every_comparison_records_its_name():
     x = tc.Tensor(np.array([[0.5, -1.0], [2.0, 0.0]]), requires_grad=True)
-    for name, out, want in [("eq", x == 0.5, [[1, 0], [0, 0]]), ("ne", x != 0.5, [[0, 1], [1, 1]]),
-                            ("lt", x < 0, [[0, 1], [0, 0]]), ("le", x <= 0, [[0, 1], [0, 1]]),
-                            ("gt", 0 < x, [[1, 0], [1, 0]]), ("ge", x.ge(0.5), [[1, 0], [1, 0]])]:
+    for name, out, want in [
+        ("eq", x == 0.5, [[1, 0], [0, 0]]),
+        ("ne", x != 0.5, [[0, 1], [1, 1]]),
+        ("lt", x < 0, [[0, 1], [0, 0]]),
+        ("le", x <= 0, [[0, 1], [0, 1]]),
+        ("gt", 0 < x, [[1, 0], [1, 0]]),
+        ("ge", x.ge(0.5), [[1, 0], [1, 0]]),
+    ]:
         assert out.op == name and not out.requires_grad, name
         np.testing.assert_array_equal(out.data, np.array(want, dtype=bool))
 

@@ -38,13 +38,26 @@ def trained_cnn() -> SmallCNN:
 
 def vgg_style(n_classes: int = 10) -> nn.Module:
     def block(c_in, c_out):
-        return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(),
-                nn.Conv2d(c_out, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(),
-                nn.MaxPool2d(2)]
+        return [
+            nn.Conv2d(c_in, c_out, 3, padding=1),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(),
+            nn.Conv2d(c_out, c_out, 3, padding=1),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        ]
 
     return nn.Sequential(
-        *block(1, 8), *block(8, 16), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
-        nn.Linear(16, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, n_classes))
+        *block(1, 8),
+        *block(8, 16),
+        nn.AdaptiveAvgPool2d((1, 1)),
+        nn.Flatten(),
+        nn.Linear(16, 32),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(32, n_classes),
+    )
 
 
 class Branches(nn.Module):
@@ -83,8 +96,9 @@ def test_digits_cnn(tmp_path):
     assert ops == ["Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten", "Gemm"]
     assert [i.name for i in proto.graph.initializer] == list(model.state_dict())
     for init in proto.graph.initializer:
-        np.testing.assert_array_equal(onnx.numpy_helper.to_array(init),
-                                      model.state_dict()[init.name])
+        np.testing.assert_array_equal(
+            onnx.numpy_helper.to_array(init), model.state_dict()[init.name]
+        )
     assert model.training  # restored
 
 
@@ -142,8 +156,11 @@ def test_branches_same_even_groups_dilation_cat(tmp_path):
     tc.manual_seed(2)
     model = Branches()
     proto = roundtrip(model, images(3, c=4, size=7), tmp_path, other_batch=5, atol=1e-5)
-    pads = {n.name: [a.ints for a in n.attribute if a.name == "pads"][0]
-            for n in proto.graph.node if n.op_type == "Conv"}
+    pads = {
+        n.name: [a.ints for a in n.attribute if a.name == "pads"][0]
+        for n in proto.graph.node
+        if n.op_type == "Conv"
+    }
     assert list(pads["even/Conv"]) == [0, 1, 1, 2]  # top, left, bottom, right
     assert list(pads["same_dilated/Conv"]) == [3, 3, 3, 3]
     assert "Concat" in {n.op_type for n in proto.graph.node}
@@ -225,7 +242,8 @@ def test_cli_export(tmp_path, capsys):
 def test_cli_export_missing_weights(tmp_path, capsys):
     from tinygrad_conv import cli
 
-    code = cli.main(["export", "--weights", str(tmp_path / "none.npz"),
-                     "--out", str(tmp_path / "m.onnx")])
+    code = cli.main(
+        ["export", "--weights", str(tmp_path / "none.npz"), "--out", str(tmp_path / "m.onnx")]
+    )
     assert code == 2
     assert "none.npz" in capsys.readouterr().err

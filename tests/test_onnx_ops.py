@@ -91,6 +91,7 @@ def test_op(name, tmp_path):
 def test_reductions_and_softmax_at_other_opsets(opset, tmp_path):
     def fn(m, x):
         return F.log_softmax(x.sum(axis=2) + x.mean(axis=2) + x.max(axis=2), axis=1)
+
     roundtrip(Fn(fn), X3, tmp_path, opset=opset)
 
 
@@ -118,6 +119,7 @@ def test_conv2d(name, tmp_path):
 
     def fn(m, x):
         return F.conv2d(x, m.weight, m.bias if bias else None, **spec)
+
     proto = roundtrip(Fn(fn, **params), X4, tmp_path, atol=1e-5)
     assert [n.op_type for n in proto.graph.node] == ["Conv"]
 
@@ -143,6 +145,7 @@ def test_constant_subgraph_is_folded_into_one_initializer(tmp_path):
 
     def fn(m, x):
         return x * (tc.exp(table) + 1)  # the factor depends on no input and no parameter
+
     proto = roundtrip(Fn(fn), X2, tmp_path)
     assert [n.op_type for n in proto.graph.node] == ["Mul"]
     assert len(proto.graph.initializer) == 1
@@ -176,6 +179,7 @@ def test_values_computed_outside_the_graph_are_refused(tmp_path):
     def fn(m, x):
         mask = tc.Tensor((x.data > 0).astype(np.float32))  # frozen at export: not replayable
         return x * mask
+
     with pytest.raises(ValueError, match="outside the recorded graph"):
         tc.onnx.export(Fn(fn), X2, tmp_path / "m.onnx")
 
@@ -212,9 +216,18 @@ NEW = {
     "linear_3d": (lambda m, x: F.linear(x, m.w3.T), X3),
     "expand_batch": (lambda m, x: F.expand(x[:, :1], x.shape) * x, X3),
 }
-NEW_OPS = {"linear_2d": "linear", "linear_3d": "linear", "clamp_min": "clamp", "cat_const": "cat",
-           "unsqueeze_last": "unsqueeze", "pad_crop": "pad", "squeeze_all": "squeeze",
-           "expand_batch": "expand", "pad_value": "pad", "var_batch": "var"}
+NEW_OPS = {
+    "linear_2d": "linear",
+    "linear_3d": "linear",
+    "clamp_min": "clamp",
+    "cat_const": "cat",
+    "unsqueeze_last": "unsqueeze",
+    "pad_crop": "pad",
+    "squeeze_all": "squeeze",
+    "expand_batch": "expand",
+    "pad_value": "pad",
+    "var_batch": "var",
+}
 
 
 @pytest.mark.parametrize("name", sorted(NEW))

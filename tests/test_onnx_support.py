@@ -42,17 +42,27 @@ def engine(model, x: np.ndarray) -> list[np.ndarray]:
     return [o.data for o in outs]
 
 
-def roundtrip(model, example: np.ndarray, tmp_path, other_batch: int | None = 5, opset: int = 17,
-              rtol: float = RTOL, atol: float = ATOL, dynamic: bool = True, data=None,
-              output_names=("output",)):
+def roundtrip(
+    model,
+    example: np.ndarray,
+    tmp_path,
+    other_batch: int | None = 5,
+    opset: int = 17,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+    dynamic: bool = True,
+    data=None,
+    output_names=("output",),
+):
     """Export, check the file in full, and compare onnxruntime with this engine on the example
     and on a fresh batch of another size (`data(shape)` makes it; by default uniform over the
     example's range)."""
     onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     path = tmp_path / "model.onnx"
-    tc.onnx.export(model, example, path, opset_version=opset, dynamic_batch=dynamic,
-                   output_names=output_names)
+    tc.onnx.export(
+        model, example, path, opset_version=opset, dynamic_batch=dynamic, output_names=output_names
+    )
     proto = onnx.load(str(path))
     onnx.checker.check_model(proto, full_check=True)
     options = ort.SessionOptions()

@@ -64,8 +64,9 @@ def test_adam_first_step_moves_each_weight_by_lr():
     np.testing.assert_allclose(p.data, [0.9, -0.9, 0.4], rtol=1e-12)
 
 
-@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
-                                  lambda ps: optim.Adam(ps, lr=0.1)])
+@pytest.mark.parametrize(
+    "make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.Adam(ps, lr=0.1)]
+)
 def test_parameter_without_grad_is_left_alone(make):
     a, b = nn.Parameter(np.ones(3)), nn.Parameter(np.ones(2))
     opt = make([a, b])
@@ -93,19 +94,22 @@ def test_trains_a_linear_model_from_backward():
     np.testing.assert_allclose(model.bias.data, [0.3], atol=1e-3)
 
 
-@pytest.mark.parametrize("call, error, fragment", [
-    (lambda p: optim.SGD(p, lr=-1.0), ValueError, "lr"),
-    (lambda p: optim.SGD(p, lr="0.1"), TypeError, "lr"),
-    (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ValueError, "nesterov"),
-    (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), ValueError, "momentum"),
-    (lambda p: optim.Adam(p, betas=(0.9, 1.0)), ValueError, "betas"),
-    (lambda p: optim.Adam(p, betas=0.9), TypeError, "betas"),
-    (lambda p: optim.Adam(p, eps=float("nan")), ValueError, "eps"),
-    (lambda p: optim.Adam([], lr=0.1), ValueError, "empty"),
-    (lambda p: optim.Adam(p[0]), TypeError, "iterable"),
-    (lambda p: optim.SGD([np.ones(2)], lr=0.1), TypeError, r"params\[0\]"),
-    (lambda p: optim.SGD([tc.Tensor(np.ones(2))], lr=0.1), ValueError, "require grad"),
-])
+@pytest.mark.parametrize(
+    "call, error, fragment",
+    [
+        (lambda p: optim.SGD(p, lr=-1.0), ValueError, "lr"),
+        (lambda p: optim.SGD(p, lr="0.1"), TypeError, "lr"),
+        (lambda p: optim.SGD(p, lr=0.1, nesterov=True), ValueError, "nesterov"),
+        (lambda p: optim.SGD(p, lr=0.1, momentum=-0.5), ValueError, "momentum"),
+        (lambda p: optim.Adam(p, betas=(0.9, 1.0)), ValueError, "betas"),
+        (lambda p: optim.Adam(p, betas=0.9), TypeError, "betas"),
+        (lambda p: optim.Adam(p, eps=float("nan")), ValueError, "eps"),
+        (lambda p: optim.Adam([], lr=0.1), ValueError, "empty"),
+        (lambda p: optim.Adam(p[0]), TypeError, "iterable"),
+        (lambda p: optim.SGD([np.ones(2)], lr=0.1), TypeError, r"params\[0\]"),
+        (lambda p: optim.SGD([tc.Tensor(np.ones(2))], lr=0.1), ValueError, "require grad"),
+    ],
+)
 def test_bad_arguments(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call([nn.Parameter(np.ones(2))])

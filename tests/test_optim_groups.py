@@ -11,9 +11,14 @@ import pytest
 import tinygrad_conv as tc
 from tinygrad_conv import nn, optim
 
-ALL = [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), lambda ps: optim.Adam(ps, lr=0.1),
-       lambda ps: optim.AdamW(ps, lr=0.1), lambda ps: optim.RMSprop(ps, momentum=0.5),
-       lambda ps: optim.Adagrad(ps), lambda ps: optim.Adadelta(ps)]
+ALL = [
+    lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: optim.Adam(ps, lr=0.1),
+    lambda ps: optim.AdamW(ps, lr=0.1),
+    lambda ps: optim.RMSprop(ps, momentum=0.5),
+    lambda ps: optim.Adagrad(ps),
+    lambda ps: optim.Adadelta(ps),
+]
 
 
 def params():
@@ -120,24 +125,36 @@ def test_groups_take_defaults_and_their_own_options():
     assert "momentum_buffer" in opt.state[b] and opt.state[a] == {}
 
 
-@pytest.mark.parametrize("call, error, fragment", [
-    (lambda a, b: optim.SGD([{"params": [a]}, {"params": [a, b]}]), ValueError,
-     "more than one parameter group"),
-    (lambda a, b: optim.SGD({a, b}), TypeError, "ordered"),
-    (lambda a, b: optim.SGD([{"params": [a]}, b]), TypeError, r"params\[1\]"),
-    (lambda a, b: optim.SGD([a], lr=0.1).add_param_group({"lr": 0.1}), ValueError, "'params'"),
-    (lambda a, b: optim.SGD([a], lr=0.1).add_param_group({"params": [a]}), ValueError,
-     "more than one"),
-    (lambda a, b: optim.SGD([{"params": [a], "lr": "big"}]), TypeError, "lr"),
-    (lambda a, b: optim.SGD([a], momentum=0.9, dampening=0.1, nesterov=True), ValueError,
-     "dampening"),
-    (lambda a, b: optim.Adam([a], amsgrad=1), TypeError, "amsgrad"),
-    (lambda a, b: optim.AdamW([a], betas=(0.9, 1.5)), ValueError, "betas"),
-    (lambda a, b: optim.RMSprop([a], alpha=-0.1), ValueError, "alpha"),
-    (lambda a, b: optim.Adagrad([a], lr_decay=-1), ValueError, "lr_decay"),
-    (lambda a, b: optim.Adadelta([a], rho=1.5), ValueError, "rho"),
-    (lambda a, b: optim.SGD([a * 2], lr=0.1), ValueError, "leaf"),
-])
+@pytest.mark.parametrize(
+    "call, error, fragment",
+    [
+        (
+            lambda a, b: optim.SGD([{"params": [a]}, {"params": [a, b]}]),
+            ValueError,
+            "more than one parameter group",
+        ),
+        (lambda a, b: optim.SGD({a, b}), TypeError, "ordered"),
+        (lambda a, b: optim.SGD([{"params": [a]}, b]), TypeError, r"params\[1\]"),
+        (lambda a, b: optim.SGD([a], lr=0.1).add_param_group({"lr": 0.1}), ValueError, "'params'"),
+        (
+            lambda a, b: optim.SGD([a], lr=0.1).add_param_group({"params": [a]}),
+            ValueError,
+            "more than one",
+        ),
+        (lambda a, b: optim.SGD([{"params": [a], "lr": "big"}]), TypeError, "lr"),
+        (
+            lambda a, b: optim.SGD([a], momentum=0.9, dampening=0.1, nesterov=True),
+            ValueError,
+            "dampening",
+        ),
+        (lambda a, b: optim.Adam([a], amsgrad=1), TypeError, "amsgrad"),
+        (lambda a, b: optim.AdamW([a], betas=(0.9, 1.5)), ValueError, "betas"),
+        (lambda a, b: optim.RMSprop([a], alpha=-0.1), ValueError, "alpha"),
+        (lambda a, b: optim.Adagrad([a], lr_decay=-1), ValueError, "lr_decay"),
+        (lambda a, b: optim.Adadelta([a], rho=1.5), ValueError, "rho"),
+        (lambda a, b: optim.SGD([a * 2], lr=0.1), ValueError, "leaf"),
+    ],
+)
 def test_bad_groups_and_options(call, error, fragment):
     a, b = params()
     with pytest.raises(error, match=fragment):
@@ -153,17 +170,20 @@ def saved_adam():
     return ps, opt, opt.state_dict()
 
 
-@pytest.mark.parametrize("spoil, error, fragment", [
-    (lambda sd: sd.pop("state"), ValueError, "'state' and 'param_groups'"),
-    (lambda sd: sd["param_groups"].pop(), ValueError, "1 parameter groups"),
-    (lambda sd: sd["param_groups"][1]["params"].append(7), ValueError, "2 parameters"),
-    (lambda sd: sd["state"].update({9: {}}), ValueError, "parameter 9"),
-    (lambda sd: sd["state"][1].update(exp_avg=np.zeros(4)), ValueError, r"shape \(3,\)"),
-    (lambda sd: sd["state"][1].update(nonsense=1), ValueError, "unknown entry 'nonsense'"),
-    (lambda sd: sd["state"][1].update(step=-1), ValueError, "step"),
-    (lambda sd: sd["param_groups"][1].update(lr=-3), ValueError, "lr"),
-    (lambda sd: sd["param_groups"][0].update(params=[1]), ValueError, "twice"),
-])
+@pytest.mark.parametrize(
+    "spoil, error, fragment",
+    [
+        (lambda sd: sd.pop("state"), ValueError, "'state' and 'param_groups'"),
+        (lambda sd: sd["param_groups"].pop(), ValueError, "1 parameter groups"),
+        (lambda sd: sd["param_groups"][1]["params"].append(7), ValueError, "2 parameters"),
+        (lambda sd: sd["state"].update({9: {}}), ValueError, "parameter 9"),
+        (lambda sd: sd["state"][1].update(exp_avg=np.zeros(4)), ValueError, r"shape \(3,\)"),
+        (lambda sd: sd["state"][1].update(nonsense=1), ValueError, "unknown entry 'nonsense'"),
+        (lambda sd: sd["state"][1].update(step=-1), ValueError, "step"),
+        (lambda sd: sd["param_groups"][1].update(lr=-3), ValueError, "lr"),
+        (lambda sd: sd["param_groups"][0].update(params=[1]), ValueError, "twice"),
+    ],
+)
 def test_load_state_dict_checks_everything_before_changing_anything(spoil, error, fragment):
     ps, opt, _ = saved_adam()
     bad = opt.state_dict()

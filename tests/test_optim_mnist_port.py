@@ -46,8 +46,9 @@ def test_the_port_runs_an_epoch_and_learns():
     missing = missing_names()
     if missing:
         pytest.skip(f"the port needs names not built yet: {', '.join(missing)}")
-    result = subprocess.run([sys.executable, str(EXAMPLE), "--smoke"], capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE), "--smoke"], capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr
     assert "Train Epoch: 1 [0/320 (0%)]" in result.stdout
     accuracy = float(re.search(r"final test accuracy (\S+)", result.stdout).group(1))

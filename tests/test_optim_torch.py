@@ -91,8 +91,8 @@ def test_param_groups_with_their_own_options_match_torch(torch, name, kwargs):
     for step in range(STEPS):  # the groups' learning rates edited as a scheduler would
         for g_ours, g_ref in zip(opt.param_groups, ref.param_groups, strict=True):
             g_ours["lr"] = g_ref["lr"] = g_ref["lr"] * 0.97
-        run_ours(opt, ours, grads[step:step + 1])
-        run_torch(torch, ref, theirs, grads[step:step + 1])
+        run_ours(opt, ours, grads[step : step + 1])
+        run_torch(torch, ref, theirs, grads[step : step + 1])
     for p, t in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
 
@@ -107,8 +107,8 @@ def test_add_param_group_matches_torch(torch):
         if step == 5:
             opt.add_param_group({"params": ours[2], "lr": 0.1, "amsgrad": True})
             ref.add_param_group({"params": theirs[2], "lr": 0.1, "amsgrad": True})
-        run_ours(opt, ours, grads[step:step + 1])
-        run_torch(torch, ref, theirs, grads[step:step + 1])
+        run_ours(opt, ours, grads[step : step + 1])
+        run_torch(torch, ref, theirs, grads[step : step + 1])
     for p, t in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
     assert opt.param_groups[1]["betas"] == (0.9, 0.999) and opt.param_groups[1]["lr"] == 0.1
@@ -136,15 +136,17 @@ def test_three_steps_save_load_two_steps_equals_five(name, kwargs):
         np.testing.assert_array_equal(p.data, q.data)
 
 
-@pytest.mark.parametrize("name, kwargs", [c for c in CONFIGS
-                                          if c[0] != "SGD" or c[1].get("momentum")])
+@pytest.mark.parametrize(
+    "name, kwargs", [c for c in CONFIGS if c[0] != "SGD" or c[1].get("momentum")]
+)
 def test_state_dict_has_torchs_structure_and_loads_into_torch(torch, name, kwargs):
     starts, grads = problem(np.float64, seed=4)
     ours = [nn.Parameter(s) for s in starts]
     theirs = [torch.tensor(s, requires_grad=True) for s in starts]
     opt = getattr(optim, name)([{"params": ours[:2]}, {"params": ours[2:], "lr": 0.03}], **kwargs)
-    ref = getattr(torch.optim, name)([{"params": theirs[:2]}, {"params": theirs[2:], "lr": 0.03}],
-                                     foreach=False, **kwargs)
+    ref = getattr(torch.optim, name)(
+        [{"params": theirs[:2]}, {"params": theirs[2:], "lr": 0.03}], foreach=False, **kwargs
+    )
     run_ours(opt, ours, grads[:4], skip={(0, 1)})
     run_torch(torch, ref, theirs, grads[:4], skip={(0, 1)})
     mine, theirs_sd = opt.state_dict(), ref.state_dict()
@@ -157,13 +159,20 @@ def test_state_dict_has_torchs_structure_and_loads_into_torch(torch, name, kwarg
                 np.testing.assert_allclose(mine["state"][i][key], value.numpy(), rtol=1e-10)
     for g_mine, g_theirs in zip(mine["param_groups"], theirs_sd["param_groups"], strict=True):
         for key, value in g_mine.items():
-            assert g_theirs[key] == (list(value) if isinstance(value, tuple) and
-                                     isinstance(g_theirs[key], list) else value), key
+            assert g_theirs[key] == (
+                list(value)
+                if isinstance(value, tuple) and isinstance(g_theirs[key], list)
+                else value
+            ), key
 
     # PyTorch's state dict (tensors as arrays) continues here exactly as PyTorch continues.
-    as_numpy = {"state": {i: {k: (v.numpy() if hasattr(v, "numpy") else v) for k, v in s.items()}
-                          for i, s in theirs_sd["state"].items()},
-                "param_groups": theirs_sd["param_groups"]}
+    as_numpy = {
+        "state": {
+            i: {k: (v.numpy() if hasattr(v, "numpy") else v) for k, v in s.items()}
+            for i, s in theirs_sd["state"].items()
+        },
+        "param_groups": theirs_sd["param_groups"],
+    }
     fresh = [nn.Parameter(t.detach().numpy().copy()) for t in theirs]
     opt2 = getattr(optim, name)([{"params": fresh[:2]}, {"params": fresh[2:]}], **kwargs)
     opt2.load_state_dict(as_numpy)

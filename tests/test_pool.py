@@ -68,10 +68,13 @@ def run_avg(kernels, x, geometry, grad_out, threads=1):
     return out, grad_x
 
 
-
 @settings(deadline=None, max_examples=40)
-@given(geometries(), st.sampled_from([np.float32, np.float64]), st.integers(0, 2**32 - 1),
-       st.booleans())
+@given(
+    geometries(),
+    st.sampled_from([np.float32, np.float64]),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
 def test_max_pool_kernel_matches_twin(geometry, dtype, seed, ties):
     x = values(seed, geometry[0], dtype, ties)
     grad_out = values(seed + 1, out_shape(*geometry), dtype, False)
@@ -80,8 +83,9 @@ def test_max_pool_kernel_matches_twin(geometry, dtype, seed, ties):
     np.testing.assert_array_equal(out, out_t)  # a max picks a value: no rounding at all
     np.testing.assert_array_equal(argmax, argmax_t)
     np.testing.assert_allclose(grad_x, grad_x_t, **TOL[dtype])
-    for got, expected in zip(run_max(cy, x, geometry, grad_out, threads=2), (out, argmax, grad_x),
-                             strict=True):
+    for got, expected in zip(
+        run_max(cy, x, geometry, grad_out, threads=2), (out, argmax, grad_x), strict=True
+    ):
         np.testing.assert_array_equal(got, expected)  # one thread per plane: bit-identical
 
 
@@ -102,8 +106,12 @@ def test_avg_pool_kernel_matches_twin(geometry, dtype, seed):
 def test_kernels_and_twins_share_signatures():
     import inspect
 
-    for name in ("max_pool2d_forward", "max_pool2d_backward", "avg_pool2d_forward",
-                 "avg_pool2d_backward"):
+    for name in (
+        "max_pool2d_forward",
+        "max_pool2d_backward",
+        "avg_pool2d_forward",
+        "avg_pool2d_backward",
+    ):
         ours, theirs = inspect.signature(getattr(cy, name)), inspect.signature(getattr(twin, name))
         assert list(ours.parameters) == list(theirs.parameters), name
 
@@ -121,7 +129,6 @@ def test_max_pool_nan_and_inf_like_torch_rules():
         _, argmax, grad_x = run_max(kernels, x, (x.shape, 2, 2, 1, 1, 1, 1), np.ones((1, 1, 3, 3)))
         np.testing.assert_array_equal(argmax[0, 0], [[0, 0, 1], [0, 0, 1], [2, 2, 3]])
         assert grad_x.sum() == 9
-
 
 
 @pytest.mark.parametrize("fn", [max_pool2d, avg_pool2d])
@@ -143,8 +150,9 @@ def test_readonly_and_noncontiguous_inputs(backend, fn):
     np.testing.assert_array_equal(x.grad, x_copy.grad.transpose(0, 1, 3, 2))
 
 
-@pytest.mark.parametrize("fn, cls, name", [(max_pool2d, MaxPool2d, "max_pool2d"),
-                                           (avg_pool2d, AvgPool2d, "avg_pool2d")])
+@pytest.mark.parametrize(
+    "fn, cls, name", [(max_pool2d, MaxPool2d, "max_pool2d"), (avg_pool2d, AvgPool2d, "avg_pool2d")]
+)
 def test_graph_node_and_normalised_params(fn, cls, name):
     x = Tensor(np.ones((1, 2, 4, 4)), requires_grad=True)
     y = fn(x, 2)
@@ -163,7 +171,6 @@ def test_output_dtype_follows_input(backend, dtype):
         assert y.dtype == dtype
         y.sum().backward()
         assert x.grad.dtype == dtype
-
 
 
 GRAD_CASES = [  # (x shape, kernel_size, stride, padding)
@@ -186,7 +193,6 @@ def test_gradcheck(backend, shape, kernel_size, stride, padding):
     assert tc.gradcheck(lambda a: max_pool2d(a, kernel_size, stride, padding) * 1.5, x)
     y = Tensor(rng.standard_normal(shape), requires_grad=True, dtype=np.float64)
     assert tc.gradcheck(lambda a: avg_pool2d(a, kernel_size, stride, padding) * 1.5, y)
-
 
 
 def test_hand_worked_3x3(backend):
@@ -218,9 +224,13 @@ def test_hand_worked_padding_and_ties(backend):
     np.testing.assert_array_equal(flat.grad[0, 0], [[1, 0], [0, 0]])
 
 
-
-TORCH_GRID = [(k, s, p) for k in (1, 2, 3, (2, 3)) for s in (None, 1, 2, (1, 2))
-              for p in (0, 1, (0, 1)) if 2 * max(np.atleast_1d(p)) <= min(np.atleast_1d(k))]
+TORCH_GRID = [
+    (k, s, p)
+    for k in (1, 2, 3, (2, 3))
+    for s in (None, 1, 2, (1, 2))
+    for p in (0, 1, (0, 1))
+    if 2 * max(np.atleast_1d(p)) <= min(np.atleast_1d(k))
+]
 
 
 @covers("torch", "max_pool2d", "avg_pool2d")
@@ -244,7 +254,6 @@ def test_matches_torch(backend, name, dtype):
         case = f"kernel_size={k} stride={s} padding={p} shape={shape}"
         np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=rtol, atol=atol, err_msg=case)
         np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=rtol, atol=atol, err_msg=case)
-
 
 
 BAD = [  # (x shape, kwargs, exception, message fragments)
@@ -314,6 +323,7 @@ def test_nasty_geometry_in_subprocess():
             assert y.shape == (1, 1, 1, 1)
         print("ok")
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr

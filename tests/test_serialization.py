@@ -34,18 +34,36 @@ def same(a, b):
 
 def checkpoint():
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    opt = optim.Adam([{"params": list(model.parameters())[:2]},
-                      {"params": list(model.parameters())[2:], "lr": 0.5, "amsgrad": True}])
+    opt = optim.Adam(
+        [
+            {"params": list(model.parameters())[:2]},
+            {"params": list(model.parameters())[2:], "lr": 0.5, "amsgrad": True},
+        ]
+    )
     for p in model.parameters():
         p.grad = np.ones(p.shape, dtype=p.dtype)
     opt.step()
     sched = lr_scheduler.MultiStepLR(opt, [2, 5, 5])
     plateau = lr_scheduler.ReduceLROnPlateau(opt)
-    return {"model": model.state_dict(), "optimizer": opt.state_dict(),
-            "scheduler": sched.state_dict(), "plateau": plateau.state_dict(), "epoch": 3,
-            "extra": {"name": "run/1 50%", "none": None, "flag": True, "pair": (1, 2.5),
-                      "f32": np.float32(0.25), "i64": np.int64(7), 5: "int key", "5": "str key",
-                      "nan": float("nan"), "ints": np.arange(3, dtype=np.int16)}}
+    return {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "scheduler": sched.state_dict(),
+        "plateau": plateau.state_dict(),
+        "epoch": 3,
+        "extra": {
+            "name": "run/1 50%",
+            "none": None,
+            "flag": True,
+            "pair": (1, 2.5),
+            "f32": np.float32(0.25),
+            "i64": np.int64(7),
+            5: "int key",
+            "5": "str key",
+            "nan": float("nan"),
+            "ints": np.arange(3, dtype=np.int16),
+        },
+    }
 
 
 def test_nested_checkpoint_round_trips_exactly(tmp_path):
@@ -60,8 +78,12 @@ def test_members_are_named_by_path_and_read_by_numpy(tmp_path):
     model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
     save(model.state_dict(), tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz", allow_pickle=False) as npz:
-        assert sorted(set(npz.files) - {"__tinygrad_conv__"}) == ["0.bias", "0.weight", "1.bias",
-                                                                   "1.weight"]
+        assert sorted(set(npz.files) - {"__tinygrad_conv__"}) == [
+            "0.bias",
+            "0.weight",
+            "1.bias",
+            "1.weight",
+        ]
         np.testing.assert_array_equal(npz["1.weight"], model[1].weight.data)
     save(checkpoint(), tmp_path / "c.npz")
     with np.load(tmp_path / "c.npz", allow_pickle=False) as npz:
@@ -77,8 +99,7 @@ def test_loaded_state_dicts_load_into_model_optimizer_and_scheduler(tmp_path):
         p.grad = np.ones(p.shape, dtype=p.dtype)
     opt.step()
     sched.step()
-    save({"m": model.state_dict(), "o": opt.state_dict(), "s": sched.state_dict()},
-         tmp_path / "c")
+    save({"m": model.state_dict(), "o": opt.state_dict(), "s": sched.state_dict()}, tmp_path / "c")
     back = load(tmp_path / "c")
     model2 = nn.Linear(2, 2)
     opt2 = optim.SGD(model2.parameters(), lr=0.1, momentum=0.9)
@@ -96,12 +117,15 @@ def test_plain_npz_loads_as_a_dict(tmp_path):
     assert sorted(back) == ["a", "b"]
 
 
-@pytest.mark.parametrize("obj, fragment", [
-    ({"f": lambda: 0}, "function"),
-    ({"a": np.array(["x"])}, "dtype"),
-    ({(1, 2): 3}, "keys"),
-    ({"o": np.array([object()], dtype=object)}, "dtype"),
-])
+@pytest.mark.parametrize(
+    "obj, fragment",
+    [
+        ({"f": lambda: 0}, "function"),
+        ({"a": np.array(["x"])}, "dtype"),
+        ({(1, 2): 3}, "keys"),
+        ({"o": np.array([object()], dtype=object)}, "dtype"),
+    ],
+)
 def test_unsaveable_values_are_refused_before_writing(tmp_path, obj, fragment):
     with pytest.raises(TypeError, match=fragment):
         save(obj, tmp_path / "x")

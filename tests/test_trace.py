@@ -75,6 +75,7 @@ def test_same_as_backward_with_a_grad_argument():
     def build():
         x = tc.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
         return x, tc.tanh(x) * x
+
     x1, y1 = build()
     x2, y2 = build()
     seed = np.array([[1.0, -1.0], [0.5, 2.0]], dtype=np.float32)
@@ -87,8 +88,11 @@ def test_same_as_backward_with_a_grad_argument():
 
 
 def steps_data(page: str) -> list[dict]:
-    return json.loads(re.search(r'<script type="application/json" class="steps">(.*?)</script>',
-                                page, flags=re.S).group(1))
+    return json.loads(
+        re.search(
+            r'<script type="application/json" class="steps">(.*?)</script>', page, flags=re.S
+        ).group(1)
+    )
 
 
 def panels(page: str) -> list[str]:
@@ -99,8 +103,9 @@ def current_nodes(page: str) -> list[str]:
     return [s["op"] for s in steps_data(page)]
 
 
-needs_svg = pytest.mark.skipif(_graph_render.svg_renderer() is None,
-                               reason="neither Graphviz dot nor the in-process renderer")
+needs_svg = pytest.mark.skipif(
+    _graph_render.svg_renderer() is None, reason="neither Graphviz dot nor the in-process renderer"
+)
 
 
 @needs_svg
@@ -164,8 +169,10 @@ def test_stale_gradients_in_trace_text():
     w = tc.Tensor([1.0, 2.0], requires_grad=True, name="w")
     (w * w).sum().backward()  # a first pass, never zeroed
     trace = tc.trace_backward((w * 3.0).sum())
-    assert "note: the grad of w (2,) is accumulated over 2 backward passes: zero_grad?" in \
-        str(trace).splitlines()
+    assert (
+        "note: the grad of w (2,) is accumulated over 2 backward passes: zero_grad?"
+        in str(trace).splitlines()
+    )
     np.testing.assert_array_equal(w.grad, [2 + 3, 4 + 3])
     w.grad = None
     assert "zero_grad?" not in str(tc.trace_backward((w * 3.0).sum()))
@@ -188,13 +195,22 @@ def test_html_page_without_renderer_says_install(worked, tmp_path, monkeypatch):
     assert not (tmp_path / "t.html").exists()
 
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
+CHROMIUM = next(
+    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)),
+    None,
+)
 
 
 def run_chromium(tmp_path, *args: str) -> str:
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-               f"--user-data-dir={tmp_path / 'profile'}", *args]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        *args,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     return done.stdout
 
@@ -230,12 +246,12 @@ def read_png(path) -> np.ndarray:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, chunks, idat = 8, {}, b""
     while pos < len(data):
-        length = int.from_bytes(data[pos:pos + 4], "big")
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
         idat += body if kind == b"IDAT" else b""
         chunks.setdefault(kind, body)
         pos += 12 + length
-    width, height = (int.from_bytes(chunks[b"IHDR"][i:i + 4], "big") for i in (0, 4))
+    width, height = (int.from_bytes(chunks[b"IHDR"][i : i + 4], "big") for i in (0, 4))
     depth, colour, interlace = chunks[b"IHDR"][8], chunks[b"IHDR"][9], chunks[b"IHDR"][12]
     assert depth == 8 and colour in (2, 6) and interlace == 0, "unsupported PNG"
     bpp = 3 if colour == 2 else 4
@@ -288,9 +304,16 @@ def test_cnn_page_opens_at_top_with_readable_text(tmp_path):
     from tinygrad_conv import nn
 
     tc.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(4, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(8 * 2 * 2, 10))
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(4, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(8 * 2 * 2, 10),
+    )
     x = tc.Tensor(np.random.default_rng(0).random((2, 1, 8, 8), dtype=np.float32), name="images")
     loss = nn.CrossEntropyLoss()(model(x), np.array([3, 7]))
     path = tc.trace_backward(loss).to_html(tmp_path / "cnn.html", show_data=True)

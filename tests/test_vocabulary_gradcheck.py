@@ -67,24 +67,41 @@ GRADCHECK_CASES = [
     ("gelu_tanh", lambda a: tc.gelu(a, approximate="tanh"), [(3, 4)], "normal"),
     ("nll_loss", lambda a: tc.nll_loss(a.log_softmax(1), TARGET), [(3, 4)], "normal"),
     ("nll_loss_sum", lambda a: tc.nll_loss(a, TARGET, reduction="sum"), [(3, 4)], "normal"),
-    ("batch_norm_train", lambda x, w, b: tc.batch_norm(x, None, None, w, b, training=True),
-     [(4, 3, 2, 2), (3,), (3,)], "normal"),
-    ("batch_norm_eval", lambda x: tc.batch_norm(x, np.zeros(3), np.ones(3) * 2, training=False),
-     [(4, 3)], "normal"),
+    (
+        "batch_norm_train",
+        lambda x, w, b: tc.batch_norm(x, None, None, w, b, training=True),
+        [(4, 3, 2, 2), (3,), (3,)],
+        "normal",
+    ),
+    (
+        "batch_norm_eval",
+        lambda x: tc.batch_norm(x, np.zeros(3), np.ones(3) * 2, training=False),
+        [(4, 3)],
+        "normal",
+    ),
     ("linear", lambda x, w, b: tc.linear(x, w, b), [(2, 3, 4), (5, 4), (5,)], "normal"),
     ("linear_no_bias", lambda x, w: tc.linear(x, w), [(3, 4), (2, 4)], "normal"),
     ("dropout", seeded(lambda a: tc.dropout(a, 0.4, True)), [(3, 4)], "normal"),
     ("dropout2d", seeded(lambda a: tc.dropout2d(a, 0.5, True)), [(2, 3, 2, 2)], "normal"),
-    ("adaptive_avg_pool2d", lambda a: tc.adaptive_avg_pool2d(a, (2, 3)), [(1, 2, 5, 7)],
-     "normal"),
+    ("adaptive_avg_pool2d", lambda a: tc.adaptive_avg_pool2d(a, (2, 3)), [(1, 2, 5, 7)], "normal"),
     ("adaptive_max_pool2d", lambda a: tc.adaptive_max_pool2d(a, 3), [(1, 2, 5, 7)], "distinct"),
     ("mse_loss", lambda a, b: tc.mse_loss(a, b), [(3, 4), (3, 4)], "normal"),
     ("l1_loss", lambda a: tc.l1_loss(a, HALF, reduction="sum"), [(3, 4)], "distinct"),
     ("smooth_l1_loss", lambda a: tc.smooth_l1_loss(a, HALF, beta=0.5), [(3, 4)], "distinct"),
-    ("binary_cross_entropy", lambda a: tc.binary_cross_entropy(a.sigmoid(), PROBABILITIES),
-     [(3, 4)], "normal"),
-    ("binary_cross_entropy_with_logits", lambda a: tc.binary_cross_entropy_with_logits(
-        a, PROBABILITIES, pos_weight=np.array([0.5, 1.0, 2.0, 3.0])), [(3, 4)], "normal"),
+    (
+        "binary_cross_entropy",
+        lambda a: tc.binary_cross_entropy(a.sigmoid(), PROBABILITIES),
+        [(3, 4)],
+        "normal",
+    ),
+    (
+        "binary_cross_entropy_with_logits",
+        lambda a: tc.binary_cross_entropy_with_logits(
+            a, PROBABILITIES, pos_weight=np.array([0.5, 1.0, 2.0, 3.0])
+        ),
+        [(3, 4)],
+        "normal",
+    ),
 ]
 
 

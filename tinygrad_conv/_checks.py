@@ -55,9 +55,11 @@ def check_same_dtype(op: str, **arrays: np.ndarray | None) -> None:
         if "x" in given and "weight" in given and given["x"] != given["weight"]:
             # the usual cause: a float64 batch into a float32 model, or the reverse
             to = "float" if given["weight"] == np.float32 else "double"
-            hint = (f"; convert the input with x.{to}() (or the model with model."
-                    f"{'double' if to == 'float' else 'float'}() to compute in "
-                    f"{'float64' if to == 'float' else 'float32'} throughout)")
+            hint = (
+                f"; convert the input with x.{to}() (or the model with model."
+                f"{'double' if to == 'float' else 'float'}() to compute in "
+                f"{'float64' if to == 'float' else 'float32'} throughout)"
+            )
         raise TypeError(f"{op}: inputs must share one dtype, got {listed}{hint}")
 
 

@@ -18,28 +18,46 @@ from .tensor import Tensor
 
 def add_graph_parser(sub) -> None:
     graph = sub.add_parser(
-        "graph", help="draw a model's graph to a file",
+        "graph",
+        help="draw a model's graph to a file",
         description="Draw a model's graph (after one forward and backward from fresh gradients) "
-                    "to a file: the built-in CNN, the seed example, or your own model as "
-                    "MODULE:OBJECT (an nn.Module class or a function returning one), e.g. "
-                    "`tinygrad-conv graph mymodels:Net --input-shape 1,1,28,28`.")
+        "to a file: the built-in CNN, the seed example, or your own model as "
+        "MODULE:OBJECT (an nn.Module class or a function returning one), e.g. "
+        "`tinygrad-conv graph mymodels:Net --input-shape 1,1,28,28`.",
+    )
     add = graph.add_argument
-    add("target", nargs="?", metavar="MODULE:OBJECT",
+    add(
+        "target",
+        nargs="?",
+        metavar="MODULE:OBJECT",
         help="your model: an importable module (a file in the current folder works) and the "
-             "nn.Module class or factory in it")
-    add("--model", choices=("cnn", "seed"), default="cnn",
+        "nn.Module class or factory in it",
+    )
+    add(
+        "--model",
+        choices=("cnn", "seed"),
+        default="cnn",
         help="without MODULE:OBJECT: cnn, the training model on a batch of 2 images; seed, the "
-             "explain example (default %(default)s)")
-    add("--input-shape", help="the input's shape for MODULE:OBJECT, e.g. 2,1,28,28 (required "
-                              "with MODULE:OBJECT)")
-    add("--loss", choices=("cross_entropy", "sum", "none"),
+        "explain example (default %(default)s)",
+    )
+    add(
+        "--input-shape",
+        help="the input's shape for MODULE:OBJECT, e.g. 2,1,28,28 (required with MODULE:OBJECT)",
+    )
+    add(
+        "--loss",
+        choices=("cross_entropy", "sum", "none"),
         help="what backward starts from: cross_entropy against classes 0, 1, ... (default for "
-             "an (N, C) output), sum of the output (default otherwise), or none (no gradients)")
+        "an (N, C) output), sum of the output (default otherwise), or none (no gradients)",
+    )
     add("--out", default="graph.svg", help="file to write: .svg, .png or .dot (%(default)s)")
     add("--show-data", action="store_true", help="show data summaries in the nodes")
     add("--depth", type=int, help="open module boxes this many levels deep (default: all)")
-    add("--collapse-repeats", action="store_true",
-        help="draw a run of identical blocks once ('Block x 4')")
+    add(
+        "--collapse-repeats",
+        action="store_true",
+        help="draw a run of identical blocks once ('Block x 4')",
+    )
     add("--max-nodes", type=int, help="draw at most this many nodes, those nearest the output")
 
 
@@ -55,8 +73,10 @@ def fresh_graph(model, x: np.ndarray, y: np.ndarray | None = None, loss: str | N
         return out
     if loss == "cross_entropy":
         if out.ndim != 2:
-            raise ValueError(f"--loss cross_entropy needs an (N, C) output, got shape "
-                             f"{tuple(out.shape)}; use --loss sum")
+            raise ValueError(
+                f"--loss cross_entropy needs an (N, C) output, got shape "
+                f"{tuple(out.shape)}; use --loss sum"
+            )
         if y is None:
             y = np.arange(out.shape[0]) % out.shape[1]
         result = nn.CrossEntropyLoss()(out, np.asarray(y))
@@ -90,8 +110,9 @@ def load_model(target: str):
     try:
         made = obj()
     except TypeError as err:
-        raise ValueError(f"{target}() needs arguments ({err}); give a factory function that "
-                         "takes none") from None
+        raise ValueError(
+            f"{target}() needs arguments ({err}); give a factory function that takes none"
+        ) from None
     if not isinstance(made, nn.Module):
         raise ValueError(f"{target}() returned a {type(made).__name__}, not an nn.Module")
     return made
@@ -103,8 +124,9 @@ def parse_shape(text: str | None) -> tuple[int, ...]:
     parts = [p.strip() for p in text.replace("x", ",").split(",")]
     shape = tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
     if not shape or any(n < 1 for n in shape):
-        raise ValueError(f"--input-shape must be positive ints separated by commas, "
-                         f"e.g. 2,1,28,28; got {text!r}")
+        raise ValueError(
+            f"--input-shape must be positive ints separated by commas, e.g. 2,1,28,28; got {text!r}"
+        )
     return shape
 
 
@@ -134,8 +156,9 @@ def cmd_graph(args: argparse.Namespace, fail) -> int:
     for name in ("depth", "max_nodes"):
         value = getattr(args, name)
         if value is not None and value < (0 if name == "depth" else 1):
-            return fail(f"--{name.replace('_', '-')} must be >= {0 if name == 'depth' else 1}, "
-                        f"got {value}")
+            return fail(
+                f"--{name.replace('_', '-')} must be >= {0 if name == 'depth' else 1}, got {value}"
+            )
     try:
         if args.target:
             from ._random import manual_seed
@@ -163,8 +186,12 @@ def cmd_graph(args: argparse.Namespace, fail) -> int:
             loss = fresh_graph(SmallCNN(), x, np.array([3, 7]), loss=args.loss)
     except ValueError as err:
         return fail(str(err))
-    options = {"show_data": args.show_data, "depth": args.depth, "max_nodes": args.max_nodes,
-               "collapse_repeats": args.collapse_repeats}
+    options = {
+        "show_data": args.show_data,
+        "depth": args.depth,
+        "max_nodes": args.max_nodes,
+        "collapse_repeats": args.collapse_repeats,
+    }
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:

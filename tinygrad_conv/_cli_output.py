@@ -12,10 +12,12 @@ from . import _cli_graph
 
 
 def print_epoch(r: dict) -> None:
-    print(f"epoch {r['epoch']:>3}  train loss {r['train_loss']:.4f}  "
-          f"train acc {r['train_acc']:.4f}  test loss {r['test_loss']:.4f}  "
-          f"test acc {r['test_acc']:.4f}  ({r['seconds']:.1f} s)",
-          flush=True)
+    print(
+        f"epoch {r['epoch']:>3}  train loss {r['train_loss']:.4f}  "
+        f"train acc {r['train_acc']:.4f}  test loss {r['test_loss']:.4f}  "
+        f"test acc {r['test_acc']:.4f}  ({r['seconds']:.1f} s)",
+        flush=True,
+    )
 
 
 def progress_bar():
@@ -24,8 +26,9 @@ def progress_bar():
         from tqdm import tqdm
     except ImportError:
         return None
-    return lambda it, total, desc: tqdm(it, total=total, desc=desc, leave=False, unit="batch",
-                                        file=sys.stderr)
+    return lambda it, total, desc: tqdm(
+        it, total=total, desc=desc, leave=False, unit="batch", file=sys.stderr
+    )
 
 
 def model_graph(model, x: np.ndarray, y: np.ndarray):

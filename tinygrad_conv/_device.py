@@ -46,11 +46,15 @@ class device:  # noqa: N801 - PyTorch's name
             raise _only_cpu(type)
         if match.group(2) is not None:
             if index is not None:
-                raise ValueError(f"device: type {type!r} already holds an index; got index="
-                                 f"{index!r} too")
+                raise ValueError(
+                    f"device: type {type!r} already holds an index; got index={index!r} too"
+                )
             index = builtins.int(match.group(2))
-        if index is not None and (isinstance(index, builtins.bool) or not isinstance(
-                index, builtins.int | np.integer) or index < 0):
+        if index is not None and (
+            isinstance(index, builtins.bool)
+            or not isinstance(index, builtins.int | np.integer)
+            or index < 0
+        ):
             raise ValueError(f"device: index must be a non-negative int, got {index!r}")
         self.type = "cpu"
         self.index = None if index is None else builtins.int(index)
@@ -140,40 +144,57 @@ class DeviceMethods:
     is_cuda = False
 
     # --- new tensors like this one: its dtype unless dtype= is given, on its device ----------
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                  device: Any = None) -> Any:
+    def new_zeros(
+        self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+    ) -> Any:
         """Shape `size`, self's dtype unless `dtype` is given (so new_ones, new_full, ...)."""
         from .creation import zeros
 
         device_ok("new_zeros", device)
-        return zeros(*size, dtype=self.dtype if dtype is None else dtype,
-                     requires_grad=requires_grad)
+        return zeros(
+            *size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+        )
 
     new_empty = new_zeros  # PyTorch's values are unspecified; zeros are one choice of them
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False,
-                 device: Any = None) -> Any:
+    def new_ones(
+        self, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
+    ) -> Any:
         from .creation import ones
 
         device_ok("new_ones", device)
-        return ones(*size, dtype=self.dtype if dtype is None else dtype,
-                    requires_grad=requires_grad)
+        return ones(
+            *size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+        )
 
-    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None,
-                 requires_grad: bool = False, device: Any = None) -> Any:
+    def new_full(
+        self,
+        size: Any,
+        fill_value: Any,
+        *,
+        dtype: Any = None,
+        requires_grad: bool = False,
+        device: Any = None,
+    ) -> Any:
         from .creation import full
 
         device_ok("new_full", device)
-        return full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
-                    requires_grad=requires_grad)
+        return full(
+            size,
+            fill_value,
+            dtype=self.dtype if dtype is None else dtype,
+            requires_grad=requires_grad,
+        )
 
-    def new_tensor(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
-                   device: Any = None) -> Any:
+    def new_tensor(
+        self, data: Any, *, dtype: Any = None, requires_grad: bool = False, device: Any = None
+    ) -> Any:
         from .creation import tensor
 
         device_ok("new_tensor", device)
-        return tensor(data, dtype=self.dtype if dtype is None else dtype,
-                      requires_grad=requires_grad)
+        return tensor(
+            data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad
+        )
 
 
 def _false() -> builtins.bool:
@@ -189,15 +210,21 @@ def _none() -> None:
 
 
 # torch.cuda / torch.backends.mps / torch.accelerator as code that asks about a GPU uses them.
-cuda = types.SimpleNamespace(is_available=_false, device_count=_zero, manual_seed=lambda seed: None,
-                             manual_seed_all=lambda seed: None)
+cuda = types.SimpleNamespace(
+    is_available=_false,
+    device_count=_zero,
+    manual_seed=lambda seed: None,
+    manual_seed_all=lambda seed: None,
+)
 backends = types.SimpleNamespace(
     mps=types.SimpleNamespace(is_available=_false, is_built=_false),
-    cudnn=types.SimpleNamespace(is_available=_false, enabled=False, deterministic=False,
-                                benchmark=False),
+    cudnn=types.SimpleNamespace(
+        is_available=_false, enabled=False, deterministic=False, benchmark=False
+    ),
 )
-accelerator = types.SimpleNamespace(is_available=_false, device_count=_zero,
-                                    current_accelerator=_none)
+accelerator = types.SimpleNamespace(
+    is_available=_false, device_count=_zero, current_accelerator=_none
+)
 
 # PyTorch's dtype names as NumPy dtypes (x.dtype == tc.float32, dtype=tc.long).
 float32 = float = np.dtype(np.float32)  # noqa: A001 - PyTorch's names
@@ -209,5 +236,18 @@ int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool = np.dtype(np.bool_)  # noqa: A001
 
-DTYPE_NAMES = ("float32", "float", "float64", "double", "int64", "long", "int32", "int",
-               "int16", "short", "int8", "uint8", "bool")
+DTYPE_NAMES = (
+    "float32",
+    "float",
+    "float64",
+    "double",
+    "int64",
+    "long",
+    "int32",
+    "int",
+    "int16",
+    "short",
+    "int8",
+    "uint8",
+    "bool",
+)

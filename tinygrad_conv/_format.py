@@ -53,8 +53,9 @@ def grad_summary(array: np.ndarray, inline: int = 0) -> str:
 def format_param(value: Any) -> str:
     """An op parameter for a label: tuples compact, slices as a:b, arrays by shape."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return ", ".join(f"{f.name}={format_param(getattr(value, f.name))}"
-                         for f in dataclasses.fields(value))
+        return ", ".join(
+            f"{f.name}={format_param(getattr(value, f.name))}" for f in dataclasses.fields(value)
+        )
     if isinstance(value, np.ndarray):
         return str(value.tolist()) if value.size <= 6 else f"array{value.shape}"
     if isinstance(value, slice):
@@ -78,8 +79,11 @@ def tidy(array: np.ndarray) -> np.ndarray:
 
 def describe(t) -> str:
     """A tensor in a few words: its name, else what made it; then its shape."""
-    what = safe_text(t.name) if t.name else (
-        f"{t.op} output" if t.op else "leaf" if t.requires_grad else "constant")
+    what = (
+        safe_text(t.name)
+        if t.name
+        else (f"{t.op} output" if t.op else "leaf" if t.requires_grad else "constant")
+    )
     return f"{what} {tuple(t.shape)}"
 
 

@@ -26,8 +26,11 @@ def accumulating(tensor) -> None:
     grad = tensor.grad
     key = id(tensor)
     before = passes(tensor) if np.any(grad) else 0  # a grad zeroed in place holds no pass
-    _counts[key] = (weakref.ref(tensor, lambda _, key=key: _forget(key)), weakref.ref(grad),
-                    before + 1)
+    _counts[key] = (
+        weakref.ref(tensor, lambda _, key=key: _forget(key)),
+        weakref.ref(grad),
+        before + 1,
+    )
 
 
 def passes(tensor) -> int:

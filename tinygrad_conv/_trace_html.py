@@ -142,29 +142,46 @@ NODE = re.compile(r'<g id="([A-Za-z_][\w]*)" class="node">')
 EDGE = re.compile(r'<g id="(edge\d+)" class="edge">(\s*<title>)([^<]*)(</title>)')
 
 
-def trace_page(trace, show_data: bool = False, rankdir: str = "TB",
-               max_nodes: int | None = None) -> str:
+def trace_page(
+    trace, show_data: bool = False, rankdir: str = "TB", max_nodes: int | None = None
+) -> str:
     body = trace_fragment(trace, show_data, rankdir, max_nodes, page=True)
     title = f"Backward pass, step by step: {len(trace.steps)} steps"
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{escape(title)}</title>\n<style>body {{ margin: 16px; }}</style></head>\n"
-            f"<body>\n{body}\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title>\n<style>body {{ margin: 16px; }}</style></head>\n"
+        f"<body>\n{body}\n</body></html>\n"
+    )
 
 
-def trace_fragment(trace, show_data: bool = False, rankdir: str = "TB",
-                   max_nodes: int | None = None, page: bool = False) -> str:
+def trace_fragment(
+    trace,
+    show_data: bool = False,
+    rankdir: str = "TB",
+    max_nodes: int | None = None,
+    page: bool = False,
+) -> str:
     if svg_renderer() is None:
         raise RenderingUnavailable(f"BackwardTrace.to_html needs an SVG renderer: {INSTALL_HINT}")
-    graph = draw_graph(trace.root, show_data=show_data, show_grad=True, rankdir=rankdir,
-                       max_nodes=max_nodes)
+    graph = draw_graph(
+        trace.root, show_data=show_data, show_grad=True, rankdir=rankdir, max_nodes=max_nodes
+    )
     uid = f"tgc-trace-{next(_ids)}"
     svg = _mark_svg(clean_svg(graph.pipe(format="svg", encoding="utf-8")), uid)
     steps, panels = [], []
     for k, step in enumerate(trace.steps):
-        ins = [graph.node_ids.get(id(p)) for p, g in zip(step.parents, step.parent_grads,
-                                                         strict=True) if g is not None]
-        steps.append({"op": graph.op_ids.get(id(step.output)),
-                      "out": graph.node_ids.get(id(step.output)), "ins": [n for n in ins if n]})
+        ins = [
+            graph.node_ids.get(id(p))
+            for p, g in zip(step.parents, step.parent_grads, strict=True)
+            if g is not None
+        ]
+        steps.append(
+            {
+                "op": graph.op_ids.get(id(step.output)),
+                "out": graph.node_ids.get(id(step.output)),
+                "ins": [n for n in ins if n],
+            }
+        )
         drawn = steps[-1]["op"] is not None
         panels.append(_panel(k, len(trace.steps), step, drawn, max_nodes))
     title = f"Backward pass, step by step: {len(trace.steps)} steps"
@@ -194,20 +211,23 @@ ones.</p>{warn}</header>
 
 def clean_svg(svg: str) -> str:
     """The <svg> element alone, without XML prolog, comments or namespace URLs (HTML needs none)."""
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
     return re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
 
 
 def _mark_svg(svg: str, uid: str) -> str:
     """Ids made unique to this fragment; each node says its name, each edge its two ends."""
+
     def node(match: re.Match) -> str:
         return f'<g id="{uid}-{match.group(1)}" class="node" data-node="{match.group(1)}">'
 
     def edge(match: re.Match) -> str:
         tail, _, head = match.group(3).replace("&#45;&gt;", "->").partition("->")
-        return (f'<g id="{uid}-{match.group(1)}" class="edge" data-tail="{escape(tail)}" '
-                f'data-head="{escape(head)}">{match.group(2)}{match.group(3)}{match.group(4)}')
+        return (
+            f'<g id="{uid}-{match.group(1)}" class="edge" data-tail="{escape(tail)}" '
+            f'data-head="{escape(head)}">{match.group(2)}{match.group(3)}{match.group(4)}'
+        )
 
     svg = EDGE.sub(edge, NODE.sub(node, svg))
     return re.sub(r'<g id="(graph\d+|clust\d+)"', rf'<g id="{uid}-\1"', svg)
@@ -215,8 +235,10 @@ def _mark_svg(svg: str, uid: str) -> str:
 
 def _panel(k: int, n: int, step, drawn: bool, max_nodes) -> str:
     params = {k: v for k, v in step.output._ctx.params.items() if not dataclasses.is_dataclass(v)}
-    lines = [f'<section class="panel" data-step="{k}"{" hidden" if k else ""}>',
-             f"<h2>step {k + 1} of {n}: {escape(step.op)}</h2>"]
+    lines = [
+        f'<section class="panel" data-step="{k}"{" hidden" if k else ""}>',
+        f"<h2>step {k + 1} of {n}: {escape(step.op)}</h2>",
+    ]
     if not drawn:
         lines.append(f"<div>(this op is not in the picture: max_nodes={max_nodes})</div>")
     if params:
@@ -226,8 +248,11 @@ def _panel(k: int, n: int, step, drawn: bool, max_nodes) -> str:
     lines.append(f"<pre>{escape(_values(step.grad_in))}</pre>")
     for i, (parent, grad) in enumerate(zip(step.parents, step.parent_grads, strict=True)):
         lines.append(f"<h3>input {i + 1}, {escape(describe(parent))}, receives</h3>")
-        lines.append("<pre>no gradient (does not require grad)</pre>" if grad is None
-                     else f"<pre>{escape(_values(grad))}</pre>")
+        lines.append(
+            "<pre>no gradient (does not require grad)</pre>"
+            if grad is None
+            else f"<pre>{escape(_values(grad))}</pre>"
+        )
         passes = _grad_passes.passes(parent)
         if grad is not None and passes > 1:
             lines.append(f'<div class="warn">its .grad is {escape(passes_note(passes))}</div>')

@@ -48,8 +48,11 @@ def plot_health(records: dict, path: str) -> None:
     ax_grad.set(xlabel="step", ylabel="|grad|", title="gradient norm per layer")
     ax_ratio.set(xlabel="step", ylabel="|update| / |weight|", title="update / weight ratio")
     for ax in (ax_grad, ax_ratio):
-        if any(v > 0 for values in records[("grad_norm" if ax is ax_grad else "update_ratio")]
-               .values() for v in values):
+        if any(
+            v > 0
+            for values in records[("grad_norm" if ax is ax_grad else "update_ratio")].values()
+            for v in values
+        ):
             ax.set_yscale("log")
         ax.legend(fontsize=7)
     for ax in (ax_lr, ax_grad, ax_ratio):

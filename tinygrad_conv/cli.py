@@ -15,23 +15,30 @@ from .onnx import _cli as _cli_onnx
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tinygrad-conv",
-        description="A small autograd engine with conv2d: train a CNN, explain backprop, draw it.")
+        description="A small autograd engine with conv2d: train a CNN, explain backprop, draw it.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     _cli_train.add_train_parser(sub)
 
     explain = sub.add_parser(
-        "explain", help="the 5x5 image, 3x3 filter example, forward and backward",
+        "explain",
+        help="the 5x5 image, 3x3 filter example, forward and backward",
         description="Work the seed example through by hand: every number printed and explained, "
-                    "the gradients checked by finite differences.")
-    explain.add_argument("--out", help="also write the example's graph (DOT, and SVG when it "
-                         "renders) to this folder")
+        "the gradients checked by finite differences.",
+    )
+    explain.add_argument(
+        "--out", help="also write the example's graph (DOT, and SVG when it renders) to this folder"
+    )
 
     _cli_graph.add_graph_parser(sub)
     _cli_onnx.add_export_parser(sub)
 
-    bench = sub.add_parser("bench", help="run the benchmarks in benchmarks/ (quick by default)",
-                           description="Run benchmarks/bench_*.py from a source checkout.")
+    bench = sub.add_parser(
+        "bench",
+        help="run the benchmarks in benchmarks/ (quick by default)",
+        description="Run benchmarks/bench_*.py from a source checkout.",
+    )
     bench.add_argument("--full", action="store_true", help="more repeats, for figures to quote")
     bench.add_argument("names", nargs="*", help="which ones, e.g. conv train (default: all)")
     return parser
@@ -39,8 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    command = {"train": cmd_train, "explain": cmd_explain, "graph": cmd_graph, "bench": cmd_bench,
-               "export": lambda a: _cli_onnx.cmd_export(a, fail)}
+    command = {
+        "train": cmd_train,
+        "explain": cmd_explain,
+        "graph": cmd_graph,
+        "bench": cmd_bench,
+        "export": lambda a: _cli_onnx.cmd_export(a, fail),
+    }
     try:
         return command[args.command](args)
     except BrokenPipeError:  # `tinygrad-conv explain | head`: the reader left, which is fine
@@ -82,16 +94,20 @@ def benchmarks_dir() -> Path | None:
 def cmd_bench(args: argparse.Namespace) -> int:
     folder = benchmarks_dir()
     if folder is None:
-        return fail("the benchmarks live in the source repository's benchmarks/ folder, which an "
-                    "installed package does not carry; run this from a clone installed with "
-                    "`pip install -e .`")
+        return fail(
+            "the benchmarks live in the source repository's benchmarks/ folder, which an "
+            "installed package does not carry; run this from a clone installed with "
+            "`pip install -e .`"
+        )
     scripts = sorted(folder.glob("bench_*.py"))
     if args.names:
         wanted = {f"bench_{n.removeprefix('bench_').removesuffix('.py')}.py" for n in args.names}
         unknown = wanted - {s.name for s in scripts}
         if unknown:
-            return fail(f"no such benchmark {sorted(unknown)}; there are "
-                        f"{[s.stem.removeprefix('bench_') for s in scripts]}")
+            return fail(
+                f"no such benchmark {sorted(unknown)}; there are "
+                f"{[s.stem.removeprefix('bench_') for s in scripts]}"
+            )
         scripts = [s for s in scripts if s.name in wanted]
     status = 0
     for script in scripts:

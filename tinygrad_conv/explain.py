@@ -11,28 +11,33 @@ import numpy as np
 from . import functional as F
 from .tensor import Tensor
 
-IMAGE = np.array([[1, 2, 0, 1, 3],
-                  [0, 1, 3, 2, 1],
-                  [2, 0, 1, 0, 2],
-                  [1, 3, 2, 1, 0],
-                  [0, 1, 0, 2, 1]], dtype=np.float64)
-FILTER = np.array([[1, 0, -1],
-                   [1, 0, -1],
-                   [1, 0, -1]], dtype=np.float64)  # bright on the left, dark on the right
+IMAGE = np.array(
+    [[1, 2, 0, 1, 3], [0, 1, 3, 2, 1], [2, 0, 1, 0, 2], [1, 3, 2, 1, 0], [0, 1, 0, 2, 1]],
+    dtype=np.float64,
+)
+FILTER = np.array(
+    [[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=np.float64
+)  # bright on the left, dark on the right
 CONV_BIAS = 0.5  # keeps every conv output off ReLU's kink at 0, where finite differences mislead
-HEAD_WEIGHT = np.array([[0.1, -0.2, 0.0, 0.3, 0.1, -0.1, 0.2, 0.0, -0.3],
-                        [-0.1, 0.2, 0.1, 0.0, -0.2, 0.3, -0.1, 0.1, 0.2]])
+HEAD_WEIGHT = np.array(
+    [
+        [0.1, -0.2, 0.0, 0.3, 0.1, -0.1, 0.2, 0.0, -0.3],
+        [-0.1, 0.2, 0.1, 0.0, -0.2, 0.3, -0.1, 0.1, 0.2],
+    ]
+)
 HEAD_BIAS = np.array([0.0, 0.1])
 TARGET = 1
 
 
 def seed_example() -> dict[str, Tensor]:
     """The example as Tensors (float64), forward done: image -> conv2d -> relu -> linear -> loss."""
-    t = {"image": Tensor(IMAGE.reshape(1, 1, 5, 5), requires_grad=True, name="image"),
-         "filter": Tensor(FILTER.reshape(1, 1, 3, 3), requires_grad=True, name="filter"),
-         "conv_bias": Tensor(np.array([CONV_BIAS]), requires_grad=True, name="conv.bias"),
-         "head_weight": Tensor(HEAD_WEIGHT, requires_grad=True, name="head.weight"),
-         "head_bias": Tensor(HEAD_BIAS, requires_grad=True, name="head.bias")}
+    t = {
+        "image": Tensor(IMAGE.reshape(1, 1, 5, 5), requires_grad=True, name="image"),
+        "filter": Tensor(FILTER.reshape(1, 1, 3, 3), requires_grad=True, name="filter"),
+        "conv_bias": Tensor(np.array([CONV_BIAS]), requires_grad=True, name="conv.bias"),
+        "head_weight": Tensor(HEAD_WEIGHT, requires_grad=True, name="head.weight"),
+        "head_bias": Tensor(HEAD_BIAS, requires_grad=True, name="head.bias"),
+    }
     t["conv"] = F.conv2d(t["image"], t["filter"], t["conv_bias"])
     t["relu"] = F.relu(t["conv"])
     t["hidden"] = t["relu"].reshape(1, 9)
@@ -72,8 +77,10 @@ def finite_difference(f: Callable[[], float], array: np.ndarray, eps: float = 1e
 
 def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     """Print the walkthrough; return the example's tensors after backward."""
-    say("THE SEED EXAMPLE: a 5x5 grey image, one 3x3 filter, ReLU, a 2-class linear head, "
-        "cross-entropy.\n")
+    say(
+        "THE SEED EXAMPLE: a 5x5 grey image, one 3x3 filter, ReLU, a 2-class linear head, "
+        "cross-entropy.\n"
+    )
     say("image (5x5), brightness of each pixel:")
     say(grid(IMAGE))
     say("filter (3x3): +1 on the left column, -1 on the right: it measures 'left minus right'.")
@@ -81,12 +88,16 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say(f"conv bias: {CONV_BIAS:g}, added to every output cell.")
 
     say("\n1. FORWARD: cross-correlation (what conv2d computes; no flipping of the filter)")
-    say("Slide the filter over the image; at each position multiply the nine overlapping pairs, "
-        "add them")
+    say(
+        "Slide the filter over the image; at each position multiply the nine overlapping pairs, "
+        "add them"
+    )
     say("up, and add the bias.")
     say("Output cell (i, j) covers image rows i..i+2 and columns j..j+2.")
-    say("\nvalid padding: the filter stays inside the image, so the output is (5-3+1) x (5-3+1) = "
-        "3x3:")
+    say(
+        "\nvalid padding: the filter stays inside the image, so the output is (5-3+1) x (5-3+1) = "
+        "3x3:"
+    )
     t = seed_example()
     conv = t["conv"].data[0, 0]
     say("valid cross-correlation (3x3):")
@@ -96,8 +107,9 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say("cell (1, 2) likewise:")
     say("    " + products(IMAGE[1:4, 2:5], FILTER))
 
-    same = F.conv2d(t["image"].detach(), t["filter"].detach(), t["conv_bias"].detach(),
-                    padding="same").data[0, 0]
+    same = F.conv2d(
+        t["image"].detach(), t["filter"].detach(), t["conv_bias"].detach(), padding="same"
+    ).data[0, 0]
     say("\nsame padding: a border of zeros, one pixel wide, keeps the output 5x5:")
     say("same cross-correlation (5x5):")
     say(grid(same))
@@ -105,10 +117,13 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say("corner cell (0, 0): the window hangs over the border, where the zeros are:")
     say("    " + products(padded[0:3, 0:3], FILTER))
 
-    strided = F.conv2d(t["image"].detach(), t["filter"].detach(), t["conv_bias"].detach(),
-                       stride=2).data[0, 0]
-    say("\nstride 2: the filter jumps two pixels at a time, so only windows at rows/columns 0 and "
-        "2 remain:")
+    strided = F.conv2d(
+        t["image"].detach(), t["filter"].detach(), t["conv_bias"].detach(), stride=2
+    ).data[0, 0]
+    say(
+        "\nstride 2: the filter jumps two pixels at a time, so only windows at rows/columns 0 and "
+        "2 remain:"
+    )
     say("stride-2 cross-correlation (2x2):")
     say(grid(strided))
     say("these are cells (0, 0), (0, 2), (2, 0), (2, 2) of the valid output.")
@@ -119,8 +134,10 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     dead = int((conv <= 0).sum())
     say(f"{dead} of the 9 cells were <= 0 and are now 0; no gradient will flow back through them.")
 
-    say("\n3. LINEAR HEAD: flatten the 3x3 to 9 numbers h, then logit_k = sum_i W[k, i] * h[i] + "
-        "b[k].")
+    say(
+        "\n3. LINEAR HEAD: flatten the 3x3 to 9 numbers h, then logit_k = sum_i W[k, i] * h[i] + "
+        "b[k]."
+    )
     say("head weight W (2x9):")
     say(grid(HEAD_WEIGHT))
     say("head bias b:")
@@ -129,10 +146,14 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say("logits (one score per class):")
     say(grid(logits))
 
-    say(f"\n4. CROSS-ENTROPY with the true class {TARGET}: softmax turns the scores into "
-        "probabilities")
-    say("p_k = exp(logit_k) / sum_j exp(logit_j), and the loss is -log p_target: small when the "
-        "model")
+    say(
+        f"\n4. CROSS-ENTROPY with the true class {TARGET}: softmax turns the scores into "
+        "probabilities"
+    )
+    say(
+        "p_k = exp(logit_k) / sum_j exp(logit_j), and the loss is -log p_target: small when the "
+        "model"
+    )
     say("puts its probability on the right class.")
     probs = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
     say("probabilities:")
@@ -145,8 +166,10 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say("dL/dlogits = p - onehot(target): push the true class's score up, the other one down.")
     say("dL/dlogits:")
     say(grid(t["logits"].grad[0]))
-    say("dL/dW[k, i] = dL/dlogit_k * h[i] (each weight's blame is its input times the error); "
-        "dL/db = dL/dlogits.")
+    say(
+        "dL/dW[k, i] = dL/dlogit_k * h[i] (each weight's blame is its input times the error); "
+        "dL/db = dL/dlogits."
+    )
     say("dL/dW (2x9):")
     say(grid(t["head_weight"].grad))
     say("dL/dh[i] = sum_k W[k, i] * dL/dlogit_k, then ReLU passes it only where its input was > 0.")
@@ -156,17 +179,25 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     say("every output cell that used this filter weight adds (its gradient) x (the pixel it saw).")
     say("dL/dfilter (3x3):")
     say(grid(t["filter"].grad[0, 0]))
-    say("dL/dimage[r, c] = sum over the windows covering pixel (r, c) of dL/dconv[i, j] * "
-        "filter[r-i, c-j]:")
-    say("each pixel collects the gradient of every output it fed, weighted by the filter tap that "
-        "met it.")
+    say(
+        "dL/dimage[r, c] = sum over the windows covering pixel (r, c) of dL/dconv[i, j] * "
+        "filter[r-i, c-j]:"
+    )
+    say(
+        "each pixel collects the gradient of every output it fed, weighted by the filter tap that "
+        "met it."
+    )
     say("dL/dimage (5x5):")
     say(grid(t["image"].grad[0, 0]))
-    say(f"dL/dconv_bias = the sum of dL/dconv = {t['conv_bias'].grad[0]:.4f} (the bias is added to "
-        "every cell).")
+    say(
+        f"dL/dconv_bias = the sum of dL/dconv = {t['conv_bias'].grad[0]:.4f} (the bias is added to "
+        "every cell)."
+    )
 
-    say("\n6. CHECK: nudge each number by +-1e-6, rerun the forward pass, and compare the change "
-        "in the loss")
+    say(
+        "\n6. CHECK: nudge each number by +-1e-6, rerun the forward pass, and compare the change "
+        "in the loss"
+    )
     say("with the gradient above (central finite differences).")
     keys = ("image", "filter", "conv_bias", "head_weight", "head_bias")
 
@@ -181,8 +212,9 @@ def explain(say: Callable[[str], None] = print) -> dict[str, Tensor]:
     return t
 
 
-def seed_example_loss(image: np.ndarray, filt: np.ndarray, conv_bias: np.ndarray,
-                      weight: np.ndarray, bias: np.ndarray) -> float:
+def seed_example_loss(
+    image: np.ndarray, filt: np.ndarray, conv_bias: np.ndarray, weight: np.ndarray, bias: np.ndarray
+) -> float:
     """The forward pass alone, on arrays, for the finite-difference check."""
     out = F.conv2d(Tensor(image), Tensor(filt), Tensor(conv_bias))
     logits = F.relu(out).reshape(1, 9) @ Tensor(weight).T + Tensor(bias)

@@ -20,7 +20,10 @@ OPS_MODULES = (
     "pool",
     "loss",
     "normalization",
-    "linear", "dropout", "adaptive_pool", "pointwise_loss",
+    "linear",
+    "dropout",
+    "adaptive_pool",
+    "pointwise_loss",
 )
 
 __all__: list[str] = []

@@ -36,7 +36,8 @@ def _check_module_dtype(fn: Callable) -> None:
         raise TypeError(
             f"gradcheck: {name} has {'/'.join(dtypes)} parameters, and finite differences need "
             f"float64: call model.double() first (gradcheck converts the inputs itself), e.g. "
-            f"tc.gradcheck(model.double(), x)")
+            f"tc.gradcheck(model.double(), x)"
+        )
 
 
 def _scalar(fn: Callable, inputs: tuple) -> float:
@@ -71,7 +72,8 @@ def gradcheck(
         raise TypeError(
             f"gradcheck runs fn on float64 copies of the inputs, and fn mixed them with tensors "
             f"of another dtype ({err}); finite differences need float64 throughout: make fn's "
-            f"own tensors float64 (model.double(), or Tensor(..., dtype='float64'))") from None
+            f"own tensors float64 (model.double(), or Tensor(..., dtype='float64'))"
+        ) from None
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
     out.sum().backward()

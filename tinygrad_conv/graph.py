@@ -60,9 +60,16 @@ class GraphPicture(RenderableDigraph):
         return plain.source
 
 
-def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, rankdir: str = "TB",
-               max_nodes: int | None = None, group_modules: bool = True,
-               depth: int | None = None, collapse_repeats: bool = False) -> GraphPicture:
+def draw_graph(
+    tensor,
+    show_data: bool = False,
+    show_grad: bool = True,
+    rankdir: str = "TB",
+    max_nodes: int | None = None,
+    group_modules: bool = True,
+    depth: int | None = None,
+    collapse_repeats: bool = False,
+) -> GraphPicture:
     """The graph of every tensor and op `tensor` depends on, as a graphviz.Digraph.
     `depth` opens module boxes that many levels deep (None: all); `collapse_repeats` draws a run
     of identical sibling blocks once, labelled 'Block x k'."""
@@ -101,8 +108,9 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, rankdir:
         for k, parent in enumerate(t.parents):
             if ("t", ids[id(parent)]) in kept:
                 label = names[k] if k < len(names) and len(t.parents) > 1 else ""
-                picture.edges.append(M.Edge(f"t{ids[id(parent)]}", f"o{i}", label,
-                                            main=parent.op is not None))
+                picture.edges.append(
+                    M.Edge(f"t{ids[id(parent)]}", f"o{i}", label, main=parent.op is not None)
+                )
         picture.edges.append(M.Edge(f"o{i}", f"t{i}", main=True))
     _level_leaves(picture)
     left_out = total - len(kept)
@@ -111,8 +119,9 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, rankdir:
     M.add_boxes(picture)
     if collapse_repeats:
         M.collapse_repeats(picture)
-    picture.legend = [(kind, text, kind == "no grad yet") for kind, text in LEGEND.items()
-                      if kind in used]
+    picture.legend = [
+        (kind, text, kind == "no grad yet") for kind, text in LEGEND.items() if kind in used
+    ]
     graph = GraphPicture(picture)
     graph.node_ids = {id(t): f"t{ids[id(t)]}" for t in order if ("t", ids[id(t)]) in kept}
     graph.op_ids = {id(t): f"o{ids[id(t)]}" for t in order if ("o", ids[id(t)]) in kept}
@@ -123,8 +132,11 @@ def draw_graph(tensor, show_data: bool = False, show_grad: bool = True, rankdir:
 def _level_leaves(picture: M.Picture) -> None:
     """Parameters in a box go level with the one op that uses them (weight left, bias right)."""
     scope = {node.name: tuple(s) for s, node in picture.nodes}
-    leaf = {node.name for s, node in picture.nodes
-            if s and isinstance(node, M.TensorNode) and node.params}
+    leaf = {
+        node.name
+        for s, node in picture.nodes
+        if s and isinstance(node, M.TensorNode) and node.params
+    }
     uses: dict[str, int] = {}
     for e in picture.edges:
         uses[e.tail] = uses.get(e.tail, 0) + 1
@@ -178,42 +190,72 @@ def _scope(t, consumer_scopes: set | None) -> tuple:
     made outside any forward: a Parameter, or unnamed) goes in the box of the one module that uses
     it; a named tensor made outside every module (the model's input) stays outside the boxes."""
     scope = tuple(getattr(t, "_module", ()) or ())
-    if not scope and t.op is None and t.requires_grad and consumer_scopes and \
-            len(consumer_scopes) == 1 and (_is_parameter(t) or not t.name):
+    if (
+        not scope
+        and t.op is None
+        and t.requires_grad
+        and consumer_scopes
+        and len(consumer_scopes) == 1
+        and (_is_parameter(t) or not t.name)
+    ):
         return tuple(next(iter(consumer_scopes)))
     return scope
 
 
-def _tensor_node(name: str, t, is_output: bool, show_data: bool,
-                 show_grad: bool) -> M.TensorNode:
+def _tensor_node(name: str, t, is_output: bool, show_data: bool, show_grad: bool) -> M.TensorNode:
     grad = t.grad
     bad = not _finite(t.data) or (grad is not None and not _finite(grad))
     zero = grad is not None and not bad and not np.any(grad)
     passes = _grad_passes.passes(t) if show_grad else 0
     no_grad_yet = show_grad and grad is None and t.requires_grad
-    kind = "NaN/Inf" if bad else "accumulated" if passes > 1 else \
-        "zero grad" if zero and show_grad else "output" if is_output else \
-        ("leaf" if t.requires_grad else "constant") if t.op is None else "intermediate"
-    title = safe_text(t.name) if t.name else \
-        ("loss" if t.size == 1 else "output") if is_output else ""  # what backward starts from
+    kind = (
+        "NaN/Inf"
+        if bad
+        else "accumulated"
+        if passes > 1
+        else "zero grad"
+        if zero and show_grad
+        else "output"
+        if is_output
+        else ("leaf" if t.requires_grad else "constant")
+        if t.op is None
+        else "intermediate"
+    )
+    title = (
+        safe_text(t.name) if t.name else ("loss" if t.size == 1 else "output") if is_output else ""
+    )  # what backward starts from
     blocks = [L.values_block("data", t.data)] if show_data else []
     if show_grad and grad is not None:
-        blocks.append(L.values_block("grad", grad) if show_data else
-                      ("grad", grad_summary(grad, inline=4)))
+        blocks.append(
+            L.values_block("grad", grad) if show_data else ("grad", grad_summary(grad, inline=4))
+        )
     grids = [c for _, c in blocks if not isinstance(c, str)]
     stack = len(blocks) > 1 and (len(grids) < len(blocks) or max(len(r[0]) for r in grids) > 5)
     notes = ["no grad yet"] if no_grad_yet else []
     if passes > 1:
         notes.append(passes_note(passes))
-    return M.TensorNode(name, kind, title, f"{tuple(t.shape)} {t.dtype}", blocks, notes,
-                        dashed=no_grad_yet, bad=bad, output=is_output, stack=stack)
+    return M.TensorNode(
+        name,
+        kind,
+        title,
+        f"{tuple(t.shape)} {t.dtype}",
+        blocks,
+        notes,
+        dashed=no_grad_yet,
+        bad=bad,
+        output=is_output,
+        stack=stack,
+    )
 
 
 def _op_node(name: str, t) -> M.OpNode:
     summary, shown = _op_summary(t.op, t._ctx.params)
-    params = [f"{k}={format_param(v)}" for k, v in t._ctx.params.items()
-              if not dataclasses.is_dataclass(v)  # a derived geometry repeats the parameters
-              and k not in shown]
+    params = [
+        f"{k}={format_param(v)}"
+        for k, v in t._ctx.params.items()
+        if not dataclasses.is_dataclass(v)  # a derived geometry repeats the parameters
+        and k not in shown
+    ]
     return M.OpNode(name, safe_text(t.op), summary + params)
 
 
@@ -235,7 +277,10 @@ def _op_summary(op: str, params: dict) -> tuple[list[str], set[str]]:
         if not params.get("training", True):
             return ["eval: identity"], {"kept", "training"}
         return [f"train: kept {100 * float(params['kept']):.1f}% (p={fmt(params['p'])})"], {
-            "kept", "training", "p"}
+            "kept",
+            "training",
+            "p",
+        }
     return [], set()
 
 

@@ -38,8 +38,10 @@ def _encode(value: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray]) ->
         value = value.data
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
-            raise TypeError(f"save: the array at {where} has dtype {value.dtype}; only bool, "
-                            f"int and float arrays can be saved")
+            raise TypeError(
+                f"save: the array at {where} has dtype {value.dtype}; only bool, "
+                f"int and float arrays can be saved"
+            )
         name = "/".join(path) or "array"
         base, n = name, 1
         while name in arrays or name == META:
@@ -69,8 +71,10 @@ def _encode(value: Any, path: tuple[str, ...], arrays: dict[str, np.ndarray]) ->
     if isinstance(value, (list, tuple)):
         kind = "tuple" if isinstance(value, tuple) else "list"
         return {kind: [_encode(v, path + (str(i),), arrays) for i, v in enumerate(value)]}
-    raise TypeError(f"save: can't save a {type(value).__name__} (at {where}); a state dict holds "
-                    f"arrays, numbers, strings, None and dicts/lists/tuples of them")
+    raise TypeError(
+        f"save: can't save a {type(value).__name__} (at {where}); a state dict holds "
+        f"arrays, numbers, strings, None and dicts/lists/tuples of them"
+    )
 
 
 def save(obj: Any, f: str | os.PathLike) -> None:
@@ -125,8 +129,9 @@ def _decode(value: Any, members: Mapping[str, np.ndarray], name: str) -> Any:
     raise ValueError(f"load: {name} has an entry this reader does not know: {str(value)[:80]}")
 
 
-def load(f: str | os.PathLike, map_location: Any = None, weights_only: bool = True,
-         **kwargs: Any) -> Any:
+def load(
+    f: str | os.PathLike, map_location: Any = None, weights_only: bool = True, **kwargs: Any
+) -> Any:
     """Read what save() wrote (or any .npz of plain arrays, as a dict). map_location and
     weights_only are accepted as torch.load's are; nothing here ever unpickles."""
     if not isinstance(f, (str, os.PathLike)):

@@ -103,8 +103,9 @@ class TensorMethods(NetworkMethods, DeviceMethods):
 
     def div(self, other: Any, *, rounding_mode: Any = None) -> Tensor:
         if rounding_mode is not None:
-            raise ValueError(f"div: only rounding_mode=None (true division) exists here, got "
-                             f"{rounding_mode!r}")
+            raise ValueError(
+                f"div: only rounding_mode=None (true division) exists here, got {rounding_mode!r}"
+            )
         return F.div(self, other)
 
     def neg(self) -> Tensor:
@@ -169,8 +170,10 @@ class TensorMethods(NetworkMethods, DeviceMethods):
         """classes[label], range(n) with an integer or bool one-element tensor (PyTorch)."""
         data = self._data
         if data.size != 1 or data.dtype.kind not in "iub":
-            raise TypeError(f"only integer tensors of a single element can be converted to an "
-                            f"index, got dtype {data.dtype} and shape {data.shape}")
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an "
+                f"index, got dtype {data.dtype} and shape {data.shape}"
+            )
         return int(data.reshape(()).item())
 
     def __format__(self, spec: str) -> str:
@@ -305,8 +308,10 @@ class TensorMethods(NetworkMethods, DeviceMethods):
     def t(self) -> Tensor:
         """The transpose of a 2-D tensor; a 0-d or 1-d tensor as it is (PyTorch's t())."""
         if self._data.ndim > 2:
-            raise ValueError(f"t: expects a tensor with <= 2 dimensions, but self is "
-                             f"{self._data.ndim}D (use transpose(dim0, dim1) or permute)")
+            raise ValueError(
+                f"t: expects a tensor with <= 2 dimensions, but self is "
+                f"{self._data.ndim}D (use transpose(dim0, dim1) or permute)"
+            )
         return F.transpose(self) if self._data.ndim == 2 else self
 
     def reshape_as(self, other: Any) -> Tensor:
@@ -317,21 +322,28 @@ class TensorMethods(NetworkMethods, DeviceMethods):
         0-d tensor value). value takes self's dtype, as in PyTorch."""
         mask_dtype = getattr(mask, "dtype", None)
         if mask_dtype is None or np.dtype(mask_dtype).kind != "b":
-            raise TypeError(f"masked_fill: mask must be a bool tensor, got "
-                            f"{getattr(mask, 'dtype', type(mask).__name__)}")
+            raise TypeError(
+                f"masked_fill: mask must be a bool tensor, got "
+                f"{getattr(mask, 'dtype', type(mask).__name__)}"
+            )
         if is_tensor(value):
             if value.ndim != 0:
-                raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a "
-                                 f"tensor of shape {value.shape}")
+                raise ValueError(
+                    f"masked_fill: value must be a number or a 0-d tensor, got a "
+                    f"tensor of shape {value.shape}"
+                )
             value = convert(value, self.dtype, "masked_fill")
         elif isinstance(value, numbers.Number) and not isinstance(value, complex):
             if self.dtype.kind != "f" and not np.isfinite(value):
-                raise ValueError(f"masked_fill: value {value!r} cannot be converted to the "
-                                 f"tensor's dtype {self.dtype}")
+                raise ValueError(
+                    f"masked_fill: value {value!r} cannot be converted to the "
+                    f"tensor's dtype {self.dtype}"
+                )
             value = make_tensor(np.asarray(value).astype(self.dtype))
         else:
-            raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got "
-                            f"{type(value).__name__}")
+            raise TypeError(
+                f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}"
+            )
         return F.where(mask, value, self)
 
 
@@ -357,8 +369,9 @@ def _logical(x: Any, reduce: Any, op: str, dims: tuple[Any, Any]) -> Any:
     try:
         out = np.asarray(reduce(x._data, axis=dim, keepdims=bool(keepdim)))
     except np.exceptions.AxisError:
-        raise IndexError(f"{op}: dim {dim!r} is out of range for a tensor of {x._data.ndim} "
-                         f"dims") from None
+        raise IndexError(
+            f"{op}: dim {dim!r} is out of range for a tensor of {x._data.ndim} dims"
+        ) from None
     except TypeError:
         raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}") from None
     return make_tensor(out.astype(np.uint8) if x._data.dtype == np.uint8 else out)

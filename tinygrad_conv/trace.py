@@ -74,15 +74,21 @@ class BackwardTrace:
         digits = len(str(len(self.steps)))
         width = max((len(step.op) for step in self.steps), default=0)
         lines = [f"{i:>{digits}}. {step.line(width)}" for i, step in enumerate(self.steps, 1)]
-        lines += [f"note: the grad of {describe(t)} is {passes_note(n)}"
-                  for t, n in self.accumulated()]
+        lines += [
+            f"note: the grad of {describe(t)} is {passes_note(n)}" for t, n in self.accumulated()
+        ]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"<BackwardTrace of {len(self.steps)} steps>"
 
-    def to_html(self, path: str | os.PathLike, show_data: bool = False, rankdir: str = "TB",
-                max_nodes: int | None = None) -> str:
+    def to_html(
+        self,
+        path: str | os.PathLike,
+        show_data: bool = False,
+        rankdir: str = "TB",
+        max_nodes: int | None = None,
+    ) -> str:
         """Write one self-contained page stepping through this backward pass; returns the path.
         `show_data` adds the values to the picture; `rankdir` and `max_nodes` as in draw_graph."""
         page = trace_page(self, show_data=show_data, rankdir=rankdir, max_nodes=max_nodes)
@@ -90,8 +96,9 @@ class BackwardTrace:
             with open(path, "w", encoding="utf-8") as file:
                 file.write(page)
         except OSError as err:
-            raise OSError(f"BackwardTrace.to_html: cannot write {os.fspath(path)!r}: "
-                          f"{err.strerror or err}") from err
+            raise OSError(
+                f"BackwardTrace.to_html: cannot write {os.fspath(path)!r}: {err.strerror or err}"
+            ) from err
         return os.fspath(path)
 
     def _repr_html_(self) -> str:
@@ -105,8 +112,10 @@ def trace_backward(tensor, grad: Any = None, retain_graph: bool = False) -> Back
     steps: list[TraceStep] = []
 
     def on_step(output, grad_in, parent_grads) -> None:
-        grads = tuple(None if g is None or not p.requires_grad else np.array(g, copy=True)
-                      for p, g in zip(output.parents, parent_grads, strict=True))
+        grads = tuple(
+            None if g is None or not p.requires_grad else np.array(g, copy=True)
+            for p, g in zip(output.parents, parent_grads, strict=True)
+        )
         steps.append(TraceStep(output.op, output, np.array(grad_in, copy=True), grads))
 
     if "retain_graph" in inspect.signature(autograd.backward).parameters:

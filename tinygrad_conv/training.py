@@ -17,8 +17,16 @@ from .optim import lr_scheduler
 from .tensor import Tensor
 
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
-SCHEDULES = ("constant", "CosineAnnealingLR", "StepLR", "MultiStepLR", "ExponentialLR",
-             "LinearLR", "OneCycleLR", "ReduceLROnPlateau")
+SCHEDULES = (
+    "constant",
+    "CosineAnnealingLR",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "LinearLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+)
 SCHEDULE_HELP = {
     "constant": "the same rate throughout",
     "CosineAnnealingLR": "half a cosine from lr down to 0 over the epochs",
@@ -35,13 +43,18 @@ class SmallCNN(nn.Module):
     """conv(1->c1, 3x3, pad 1) - relu - maxpool 2 - conv(c1->c2, 3x3, pad 1) - relu - maxpool 2 -
     linear."""
 
-    def __init__(self, image_size: int = 8, channels: tuple[int, int] = (16, 32),
-                 n_classes: int = 10):
+    def __init__(
+        self, image_size: int = 8, channels: tuple[int, int] = (16, 32), n_classes: int = 10
+    ):
         super().__init__()
         c1, c2 = channels
         self.features = nn.Sequential(
-            nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(1, c1, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
         )
         side = image_size // 4
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(c2 * side * side, n_classes))
@@ -52,19 +65,22 @@ class SmallCNN(nn.Module):
 
 def make_optimizer(name: str, params: Any, lr: float) -> optim.Optimizer:
     """sgd (momentum 0.9), adam, adamw, rmsprop, adagrad or adadelta, at learning rate lr."""
-    makers = {"sgd": lambda: optim.SGD(params, lr=lr, momentum=0.9),
-              "adam": lambda: optim.Adam(params, lr=lr),
-              "adamw": lambda: optim.AdamW(params, lr=lr),
-              "rmsprop": lambda: optim.RMSprop(params, lr=lr),
-              "adagrad": lambda: optim.Adagrad(params, lr=lr),
-              "adadelta": lambda: optim.Adadelta(params, lr=lr)}
+    makers = {
+        "sgd": lambda: optim.SGD(params, lr=lr, momentum=0.9),
+        "adam": lambda: optim.Adam(params, lr=lr),
+        "adamw": lambda: optim.AdamW(params, lr=lr),
+        "rmsprop": lambda: optim.RMSprop(params, lr=lr),
+        "adagrad": lambda: optim.Adagrad(params, lr=lr),
+        "adadelta": lambda: optim.Adadelta(params, lr=lr),
+    }
     if name not in makers:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
     return makers[name]()
 
 
-def make_scheduler(name: str, optimizer: optim.Optimizer, epochs: int,
-                   steps_per_epoch: int) -> lr_scheduler.LRScheduler | None:
+def make_scheduler(
+    name: str, optimizer: optim.Optimizer, epochs: int, steps_per_epoch: int
+) -> lr_scheduler.LRScheduler | None:
     """The schedule `name` (one of SCHEDULES, see SCHEDULE_HELP) for a run of `epochs` epochs."""
     lr = optimizer.param_groups[0]["lr"]
     if name == "constant":
@@ -80,15 +96,17 @@ def make_scheduler(name: str, optimizer: optim.Optimizer, epochs: int,
     if name == "LinearLR":
         return lr_scheduler.LinearLR(optimizer, total_iters=min(5, epochs))
     if name == "OneCycleLR":
-        return lr_scheduler.OneCycleLR(optimizer, max_lr=lr, epochs=epochs,
-                                       steps_per_epoch=steps_per_epoch)
+        return lr_scheduler.OneCycleLR(
+            optimizer, max_lr=lr, epochs=epochs, steps_per_epoch=steps_per_epoch
+        )
     if name == "ReduceLROnPlateau":
         return lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
     raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {name!r}")
 
 
-def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray,
-             batch_size: int = 512) -> tuple[float, float]:
+def evaluate(
+    model: nn.Module, x: np.ndarray, y: np.ndarray, batch_size: int = 512
+) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) of `model` on (x, y), without building a graph."""
     model.eval()
     total_loss, correct = 0.0, 0
@@ -107,12 +125,22 @@ class Health:
 
     def __init__(self, model: nn.Module, every: int = 1, records: dict | None = None):
         self.every = every
-        self.tracked = [(name.removesuffix(".weight"), p) for name, p in model.named_parameters()
-                        if name.endswith("weight")]
-        self.records = records if records is not None else {
-            "step": [], "loss": [], "lr": [],
-            "grad_norm": {name: [] for name, _ in self.tracked},
-            "update_ratio": {name: [] for name, _ in self.tracked}}
+        self.tracked = [
+            (name.removesuffix(".weight"), p)
+            for name, p in model.named_parameters()
+            if name.endswith("weight")
+        ]
+        self.records = (
+            records
+            if records is not None
+            else {
+                "step": [],
+                "loss": [],
+                "lr": [],
+                "grad_norm": {name: [] for name, _ in self.tracked},
+                "update_ratio": {name: [] for name, _ in self.tracked},
+            }
+        )
         self._before: list[np.ndarray] | None = None
 
     def before_step(self, step: int, loss: float, lr: float) -> None:
@@ -137,13 +165,23 @@ class Health:
         self._before = None
 
 
-def fit(model: nn.Module, optimizer: optim.Optimizer, data: tuple, epochs: int, batch_size: int,
-        seed: int = 0, cosine: bool = False, wrap: Callable | None = None,
-        report: Callable[[dict], None] | None = None,
-        scheduler: lr_scheduler.LRScheduler | None = None, start_epoch: int = 1,
-        history: list[dict] | None = None, health: Health | None = None,
-        checkpoint: Callable[[int, list[dict]], None] | None = None,
-        stop_after: int | None = None) -> list[dict]:
+def fit(
+    model: nn.Module,
+    optimizer: optim.Optimizer,
+    data: tuple,
+    epochs: int,
+    batch_size: int,
+    seed: int = 0,
+    cosine: bool = False,
+    wrap: Callable | None = None,
+    report: Callable[[dict], None] | None = None,
+    scheduler: lr_scheduler.LRScheduler | None = None,
+    start_epoch: int = 1,
+    history: list[dict] | None = None,
+    health: Health | None = None,
+    checkpoint: Callable[[int, list[dict]], None] | None = None,
+    stop_after: int | None = None,
+) -> list[dict]:
     """Train epochs start_epoch..epochs; after each, record train loss/accuracy (running, over the
     epoch's batches) and test loss/accuracy, step the scheduler, then call checkpoint(epoch,
     history). Epoch e shuffles with seed * 1000 + e, so a resumed run sees the same batches.
@@ -172,8 +210,9 @@ def fit(model: nn.Module, optimizer: optim.Optimizer, data: tuple, epochs: int, 
             loss = loss_fn(logits, yb)
             loss.backward()
             if health is not None:
-                health.before_step((epoch - 1) * n_batches + i, loss.item(),
-                                   optimizer.param_groups[0]["lr"])
+                health.before_step(
+                    (epoch - 1) * n_batches + i, loss.item(), optimizer.param_groups[0]["lr"]
+                )
             optimizer.step()
             if health is not None:
                 health.after_step()
@@ -183,17 +222,23 @@ def fit(model: nn.Module, optimizer: optim.Optimizer, data: tuple, epochs: int, 
             loss_sum += loss.item() * len(yb)
             correct += int((logits.data.argmax(axis=1) == yb).sum())
             if i % 10 == 0 and hasattr(steps, "set_postfix"):
-                steps.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}",
-                                  refresh=False)
+                steps.set_postfix(
+                    loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}", refresh=False
+                )
         test_loss, test_acc = evaluate(model, x_test, y_test)
         if isinstance(scheduler, lr_scheduler.ReduceLROnPlateau):
             scheduler.step(test_loss)
         elif scheduler is not None and not per_batch:
             scheduler.step()
-        record = {"epoch": epoch, "lr": lr,
-                  "train_loss": loss_sum / seen, "train_acc": correct / seen,
-                  "test_loss": test_loss, "test_acc": test_acc,
-                  "seconds": time.perf_counter() - start}
+        record = {
+            "epoch": epoch,
+            "lr": lr,
+            "train_loss": loss_sum / seen,
+            "train_acc": correct / seen,
+            "test_loss": test_loss,
+            "test_acc": test_acc,
+            "seconds": time.perf_counter() - start,
+        }
         history.append(record)
         if report is not None:
             report(record)

@@ -11,5 +11,15 @@ from .datasets import (
 )
 from .loader import DataLoader, TensorDataset, batches, default_collate
 
-__all__ = ["load_digits", "load_mnist", "load_mnist_5k", "read_idx", "batches", "TensorDataset",
-           "DataLoader", "default_collate", "MNIST_FILES", "mnist_5k_path"]
+__all__ = [
+    "load_digits",
+    "load_mnist",
+    "load_mnist_5k",
+    "read_idx",
+    "batches",
+    "TensorDataset",
+    "DataLoader",
+    "default_collate",
+    "MNIST_FILES",
+    "mnist_5k_path",
+]

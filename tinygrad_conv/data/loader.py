@@ -24,8 +24,9 @@ def _as_array(owner: str, name: str, value: Any) -> np.ndarray:
         return array.astype(np.int64, copy=False)
     if array.dtype.kind == "b":
         return array
-    raise TypeError(f"{owner}: {name} must be numeric (a Tensor or an array), got dtype "
-                    f"{array.dtype}")
+    raise TypeError(
+        f"{owner}: {name} must be numeric (a Tensor or an array), got dtype {array.dtype}"
+    )
 
 
 class TensorDataset:
@@ -37,13 +38,18 @@ class TensorDataset:
         arrays = [_as_array("TensorDataset", f"tensors[{i}]", t) for i, t in enumerate(tensors)]
         for i, array in enumerate(arrays):
             if array.ndim == 0:
-                raise ValueError(f"TensorDataset: tensors[{i}] is 0-d; each tensor needs a first "
-                                 f"dimension to index")
+                raise ValueError(
+                    f"TensorDataset: tensors[{i}] is 0-d; each tensor needs a first "
+                    f"dimension to index"
+                )
             if len(array) != len(arrays[0]):
-                raise ValueError(f"TensorDataset: size mismatch between tensors: tensors[0] has "
-                                 f"{len(arrays[0])} rows, tensors[{i}] has {len(array)}")
-        self.tensors = tuple(t if is_tensor(t) else make_tensor(a)
-                             for t, a in zip(tensors, arrays, strict=True))
+                raise ValueError(
+                    f"TensorDataset: size mismatch between tensors: tensors[0] has "
+                    f"{len(arrays[0])} rows, tensors[{i}] has {len(array)}"
+                )
+        self.tensors = tuple(
+            t if is_tensor(t) else make_tensor(a) for t, a in zip(tensors, arrays, strict=True)
+        )
         self._arrays = arrays
 
     def __len__(self) -> int:
@@ -75,16 +81,27 @@ def default_collate(samples: list) -> Any:
         return {key: default_collate([s[key] for s in samples]) for key in first}
     if isinstance(first, Sequence):
         if any(len(s) != len(first) for s in samples):
-            raise RuntimeError("DataLoader: each sample in a batch must have the same number of "
-                               "fields")
+            raise RuntimeError(
+                "DataLoader: each sample in a batch must have the same number of fields"
+            )
         return [default_collate(list(field)) for field in zip(*samples, strict=True)]
-    raise TypeError(f"DataLoader: default_collate can't batch samples of type "
-                    f"{type(first).__name__}; pass collate_fn")
+    raise TypeError(
+        f"DataLoader: default_collate can't batch samples of type "
+        f"{type(first).__name__}; pass collate_fn"
+    )
 
 
-_WORKER_KEYWORDS = ("num_workers", "pin_memory", "timeout", "worker_init_fn",
-                    "multiprocessing_context", "prefetch_factor", "persistent_workers",
-                    "pin_memory_device", "in_order")
+_WORKER_KEYWORDS = (
+    "num_workers",
+    "pin_memory",
+    "timeout",
+    "worker_init_fn",
+    "multiprocessing_context",
+    "prefetch_factor",
+    "persistent_workers",
+    "pin_memory_device",
+    "in_order",
+)
 
 
 class DataLoader:
@@ -93,19 +110,31 @@ class DataLoader:
     `generator` (a NumPy Generator) when given. Worker keywords are accepted and ignored: the
     batches are made in this process."""
 
-    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = False,
-                 sampler: Any = None, batch_sampler: Any = None, collate_fn: Callable | None = None,
-                 drop_last: bool = False, generator: np.random.Generator | None = None,
-                 **worker_options: Any):
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int | None = 1,
+        shuffle: bool | None = False,
+        sampler: Any = None,
+        batch_sampler: Any = None,
+        collate_fn: Callable | None = None,
+        drop_last: bool = False,
+        generator: np.random.Generator | None = None,
+        **worker_options: Any,
+    ):
         unknown = set(worker_options) - set(_WORKER_KEYWORDS)
         if unknown:
             raise TypeError(f"DataLoader: unexpected keyword argument(s) {sorted(unknown)}")
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-            raise TypeError(f"DataLoader: dataset must have __len__ and __getitem__ (a map-style "
-                            f"dataset such as TensorDataset), got {type(dataset).__name__}")
+            raise TypeError(
+                f"DataLoader: dataset must have __len__ and __getitem__ (a map-style "
+                f"dataset such as TensorDataset), got {type(dataset).__name__}"
+            )
         if sampler is not None or batch_sampler is not None:
-            raise NotImplementedError("DataLoader: sampler and batch_sampler are not supported; "
-                                      "use shuffle=True or order the dataset yourself")
+            raise NotImplementedError(
+                "DataLoader: sampler and batch_sampler are not supported; "
+                "use shuffle=True or order the dataset yourself"
+            )
         if batch_size is not None:
             batch_size = as_int("DataLoader", "batch_size", batch_size, minimum=1)
         for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
@@ -114,8 +143,10 @@ class DataLoader:
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
         if generator is not None and not isinstance(generator, np.random.Generator):
-            raise TypeError(f"DataLoader: generator must be a numpy.random.Generator, got "
-                            f"{type(generator).__name__}")
+            raise TypeError(
+                f"DataLoader: generator must be a numpy.random.Generator, got "
+                f"{type(generator).__name__}"
+            )
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
         self.collate_fn, self.generator = collate_fn, generator
@@ -138,7 +169,7 @@ class DataLoader:
         stop = n - n % self.batch_size if self.drop_last else n
         fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
         for start in range(0, stop, self.batch_size):
-            index = order[start:start + self.batch_size]
+            index = order[start : start + self.batch_size]
             if fast:
                 yield self.dataset._rows(index)
             else:
@@ -146,8 +177,9 @@ class DataLoader:
                 yield (self.collate_fn or default_collate)(samples)
 
 
-def batches(x: Any, y: Any, batch_size: int, shuffle: bool = True,
-            seed: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def batches(
+    x: Any, y: Any, batch_size: int, shuffle: bool = True, seed: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(x, y) pairs of NumPy arrays, up to batch_size rows; the last batch may be smaller. shuffle
     draws a new order each time the iterator is made (from `seed` when given, else from the
     library's generator)."""
@@ -161,8 +193,9 @@ def batches(x: Any, y: Any, batch_size: int, shuffle: bool = True,
     return _iterate(x, y, order, batch_size)  # a plain function, so bad arguments raise at the call
 
 
-def _iterate(x: np.ndarray, y: np.ndarray, order: np.ndarray,
-             batch_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _iterate(
+    x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     for start in range(0, len(order), batch_size):
-        index = order[start:start + batch_size]
+        index = order[start : start + batch_size]
         yield x[index], y[index]

@@ -20,13 +20,22 @@ def _require_onnx() -> None:
     try:
         import onnx  # noqa: F401
     except ImportError as err:
-        raise ImportError(f"tinygrad_conv.onnx needs the onnx package, which is not installed: "
-                          f"{EXTRA_HINT} (it brings onnx and onnxruntime)") from err
+        raise ImportError(
+            f"tinygrad_conv.onnx needs the onnx package, which is not installed: "
+            f"{EXTRA_HINT} (it brings onnx and onnxruntime)"
+        ) from err
 
 
-def export(model: Any, example_input: Any, path: Any, input_names: Any = ("input",),
-           output_names: Any = ("output",), opset_version: int = 17,
-           dynamic_batch: bool = True, dynamic_axes: Any = None):
+def export(
+    model: Any,
+    example_input: Any,
+    path: Any,
+    input_names: Any = ("input",),
+    output_names: Any = ("output",),
+    opset_version: int = 17,
+    dynamic_batch: bool = True,
+    dynamic_axes: Any = None,
+):
     """Write `model` as an ONNX file at `path` (None: only return it); returns the ModelProto.
 
     The forward runs once on `example_input` (a Tensor or array, or a tuple of them for several
@@ -45,8 +54,16 @@ def export(model: Any, example_input: Any, path: Any, input_names: Any = ("input
     _require_onnx()
     from ._export import export as _export
 
-    return _export(model, example_input, path, input_names, output_names, opset_version,
-                   dynamic_batch, dynamic_axes)
+    return _export(
+        model,
+        example_input,
+        path,
+        input_names,
+        output_names,
+        opset_version,
+        dynamic_batch,
+        dynamic_axes,
+    )
 
 
 def supported_ops() -> list[str]:

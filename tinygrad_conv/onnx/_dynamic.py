@@ -10,8 +10,9 @@ from .._checks import is_int
 DEFAULT_SYMBOL = "batch"
 
 
-def batch_from_dynamic_axes(dynamic_axes: Any, dynamic_batch: bool, input_names: Sequence[str],
-                            output_names: Sequence[str]) -> tuple[bool, str]:
+def batch_from_dynamic_axes(
+    dynamic_axes: Any, dynamic_batch: bool, input_names: Sequence[str], output_names: Sequence[str]
+) -> tuple[bool, str]:
     """(dynamic batch?, the symbolic name of the batch dimension).
 
     None leaves dynamic_batch as given. A mapping {name: {0: "symbol"}} or {name: [0]} names the
@@ -21,13 +22,17 @@ def batch_from_dynamic_axes(dynamic_axes: Any, dynamic_batch: bool, input_names:
     if dynamic_axes is None:
         return dynamic_batch, DEFAULT_SYMBOL
     if not isinstance(dynamic_axes, Mapping):
-        raise TypeError(f"onnx export: dynamic_axes must be a dict {{name: {{0: 'batch'}}}} or "
-                        f"{{name: [0]}}, got {type(dynamic_axes).__name__}")
+        raise TypeError(
+            f"onnx export: dynamic_axes must be a dict {{name: {{0: 'batch'}}}} or "
+            f"{{name: [0]}}, got {type(dynamic_axes).__name__}"
+        )
     known = (*input_names, *output_names)
     unknown = [name for name in dynamic_axes if name not in known]
     if unknown:
-        raise ValueError(f"onnx export: dynamic_axes names {unknown}, which are not among the "
-                         f"input_names {list(input_names)} or output_names {list(output_names)}")
+        raise ValueError(
+            f"onnx export: dynamic_axes names {unknown}, which are not among the "
+            f"input_names {list(input_names)} or output_names {list(output_names)}"
+        )
     symbols: list[str] = []
     other_axes: list[str] = []
     named: list[str] = []
@@ -43,20 +48,26 @@ def batch_from_dynamic_axes(dynamic_axes: Any, dynamic_batch: bool, input_names:
     if other_axes:
         raise NotImplementedError(
             f"onnx export: dynamic_axes names {', '.join(other_axes)}; only the batch axis "
-            f"(dim 0) of inputs and outputs can be dynamic in this exporter")
+            f"(dim 0) of inputs and outputs can be dynamic in this exporter"
+        )
     if not named:
         return False, DEFAULT_SYMBOL
     missing = [name for name in input_names if name not in named]
     if missing:
         raise NotImplementedError(
             f"onnx export: dynamic_axes makes the batch axis dynamic for {named} but not for the "
-            f"input(s) {missing}; the batch is dynamic for all inputs or for none")
+            f"input(s) {missing}; the batch is dynamic for all inputs or for none"
+        )
     if len(symbols) > 1:
-        raise ValueError(f"onnx export: dynamic_axes gives the batch axis several names "
-                         f"{symbols}; it is one dimension here: give it one name")
+        raise ValueError(
+            f"onnx export: dynamic_axes gives the batch axis several names "
+            f"{symbols}; it is one dimension here: give it one name"
+        )
     if not dynamic_batch:
-        raise ValueError("onnx export: dynamic_batch=False contradicts dynamic_axes, which makes "
-                         f"the batch axis of {named} dynamic; pass one of them")
+        raise ValueError(
+            "onnx export: dynamic_batch=False contradicts dynamic_axes, which makes "
+            f"the batch axis of {named} dynamic; pass one of them"
+        )
     return True, symbols[0] if symbols else DEFAULT_SYMBOL
 
 
@@ -67,15 +78,20 @@ def _axis_symbols(name: str, axes: Any) -> list[tuple[int, str | None]]:
     elif isinstance(axes, (list, tuple)):
         items = [(axis, None) for axis in axes]
     else:
-        raise TypeError(f"onnx export: dynamic_axes[{name!r}] must be a dict {{axis: name}} or a "
-                        f"list of axes, got {type(axes).__name__}")
+        raise TypeError(
+            f"onnx export: dynamic_axes[{name!r}] must be a dict {{axis: name}} or a "
+            f"list of axes, got {type(axes).__name__}"
+        )
     pairs = []
     for axis, symbol in items:
         if not is_int(axis):
-            raise TypeError(f"onnx export: dynamic_axes[{name!r}] has the axis {axis!r}; axes "
-                            f"are ints")
+            raise TypeError(
+                f"onnx export: dynamic_axes[{name!r}] has the axis {axis!r}; axes are ints"
+            )
         if symbol is not None and not (isinstance(symbol, str) and symbol):
-            raise TypeError(f"onnx export: dynamic_axes[{name!r}][{axis}] must be a non-empty "
-                            f"string (the dimension's name), got {symbol!r}")
+            raise TypeError(
+                f"onnx export: dynamic_axes[{name!r}][{axis}] must be a non-empty "
+                f"string (the dimension's name), got {symbol!r}"
+            )
         pairs.append((int(axis), symbol))
     return pairs

@@ -24,37 +24,56 @@ from ._graph import CONVERTERS, Graph, Value
 MIN_OPSET = 13  # Squeeze/Unsqueeze/ReduceSum with axes as inputs, Softmax on one axis
 
 
-def export(model: Any, example_input: Any, path: Any, input_names: Sequence[str] = ("input",),
-           output_names: Sequence[str] = ("output",), opset_version: int = 17,
-           dynamic_batch: bool = True, dynamic_axes: Any = None) -> onnx.ModelProto:
+def export(
+    model: Any,
+    example_input: Any,
+    path: Any,
+    input_names: Sequence[str] = ("input",),
+    output_names: Sequence[str] = ("output",),
+    opset_version: int = 17,
+    dynamic_batch: bool = True,
+    dynamic_axes: Any = None,
+) -> onnx.ModelProto:
     max_opset = onnx.defs.onnx_opset_version()
     if isinstance(opset_version, bool) or not isinstance(opset_version, (int, np.integer)):
         raise TypeError(f"onnx export: opset_version must be an int, got {opset_version!r}")
     if not MIN_OPSET <= opset_version <= max_opset:
-        raise ValueError(f"onnx export: opset_version must be in {MIN_OPSET}..{max_opset} (the "
-                         f"installed onnx knows up to {max_opset}), got opset_version="
-                         f"{opset_version}")
+        raise ValueError(
+            f"onnx export: opset_version must be in {MIN_OPSET}..{max_opset} (the "
+            f"installed onnx knows up to {max_opset}), got opset_version="
+            f"{opset_version}"
+        )
     if not isinstance(dynamic_batch, bool):
         raise TypeError(f"onnx export: dynamic_batch must be a bool, got {dynamic_batch!r}")
-    input_names, output_names = _names("input_names", input_names), _names("output_names",
-                                                                          output_names)
-    dynamic_batch, symbol = batch_from_dynamic_axes(dynamic_axes, dynamic_batch, input_names,
-                                                    output_names)
+    input_names, output_names = (
+        _names("input_names", input_names),
+        _names("output_names", output_names),
+    )
+    dynamic_batch, symbol = batch_from_dynamic_axes(
+        dynamic_axes, dynamic_batch, input_names, output_names
+    )
     examples = example_input if isinstance(example_input, (tuple, list)) else (example_input,)
     if len(examples) != len(input_names):
-        raise ValueError(f"onnx export: {len(examples)} example input(s) but {len(input_names)} "
-                         f"input_names {input_names}")
+        raise ValueError(
+            f"onnx export: {len(examples)} example input(s) but {len(input_names)} "
+            f"input_names {input_names}"
+        )
     inputs = [_input_copy(e, name) for e, name in zip(examples, input_names, strict=True)]
     if dynamic_batch and any(t.ndim == 0 for t in inputs):
-        raise ValueError("onnx export: dynamic_batch needs inputs with a first (batch) dimension; "
-                         "got a 0-d example input (pass dynamic_batch=False)")
+        raise ValueError(
+            "onnx export: dynamic_batch needs inputs with a first (batch) dimension; "
+            "got a 0-d example input (pass dynamic_batch=False)"
+        )
 
     outputs = _run_forward(model, inputs)
     if len(outputs) != len(output_names):
-        raise ValueError(f"onnx export: the model returned {len(outputs)} output(s) but "
-                         f"output_names has {len(output_names)}: {output_names}")
-    proto = _build(model, inputs, outputs, input_names, output_names, int(opset_version),
-                   dynamic_batch, symbol)
+        raise ValueError(
+            f"onnx export: the model returned {len(outputs)} output(s) but "
+            f"output_names has {len(output_names)}: {output_names}"
+        )
+    proto = _build(
+        model, inputs, outputs, input_names, output_names, int(opset_version), dynamic_batch, symbol
+    )
     onnx.checker.check_model(proto, full_check=True)
     if path is not None:
         onnx.save(proto, os.fspath(path))
@@ -78,8 +97,10 @@ def _input_copy(example: Any, name: str) -> Tensor:
     except (TypeError, ValueError):
         array = np.array(None)
     if array.dtype.kind not in "fiub":
-        raise TypeError(f"onnx export: example input {name!r} must be a Tensor or a numeric array, "
-                        f"got {type(example).__name__}")
+        raise TypeError(
+            f"onnx export: example input {name!r} must be a Tensor or a numeric array, "
+            f"got {type(example).__name__}"
+        )
     dtype = array.dtype if array.dtype in (np.float32, np.float64) else np.float32
     return Tensor(array, requires_grad=True, dtype=dtype, name=name)
 
@@ -98,8 +119,9 @@ def _run_forward(model: Any, inputs: list[Tensor]) -> list[Tensor]:
     outputs = list(result) if isinstance(result, (tuple, list)) else [result]
     for i, out in enumerate(outputs):
         if not isinstance(out, Tensor):
-            raise TypeError(f"onnx export: the model's output {i} is a {type(out).__name__}, not "
-                            f"a Tensor")
+            raise TypeError(
+                f"onnx export: the model's output {i} is a {type(out).__name__}, not a Tensor"
+            )
     return outputs
 
 
@@ -133,8 +155,9 @@ def _order(outputs: list[Tensor]) -> list[Tensor]:
     return order
 
 
-def _build(model, inputs, outputs, input_names, output_names, opset, dynamic,
-           symbol="batch") -> onnx.ModelProto:
+def _build(
+    model, inputs, outputs, input_names, output_names, opset, dynamic, symbol="batch"
+) -> onnx.ModelProto:
     g = Graph(opset, dynamic)
     members = state_members(model)
     names = state_names(members)
@@ -167,8 +190,9 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic,
             continue
         converter = CONVERTERS.get(t.op)
         if converter is None:
-            raise NotImplementedError(f"onnx export: the op {t.op!r} has no ONNX mapping "
-                                      f"(in {_where(t)})")
+            raise NotImplementedError(
+                f"onnx export: the op {t.op!r} has no ONNX mapping (in {_where(t)})"
+            )
         xs = [value_of(p) for p in t.parents]
         g.scope, g.label = _scope(t)
         name, batch = converter(g, t, xs, t._ctx.params)
@@ -185,8 +209,11 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic,
             _rename(g, v.name, out_name)
             v.name = out_name
         else:
-            g.nodes.append(helper.make_node("Identity", [v.name], [out_name],
-                                            name=g.fresh(f"{out_name}/Identity")))
+            g.nodes.append(
+                helper.make_node(
+                    "Identity", [v.name], [out_name], name=g.fresh(f"{out_name}/Identity")
+                )
+            )
         dims: list[Any] = list(t.shape)
         if v.batch is not None and dims[v.batch] == batch_size:
             dims[v.batch] = symbol
@@ -202,13 +229,15 @@ def _build(model, inputs, outputs, input_names, output_names, opset, dynamic,
         in_infos.append(_info(name, t.dtype, dims))
     rank = {key: i for i, (key, _) in reversed(list(enumerate(members)))}
     initializers = sorted(g.initializers, key=lambda t: rank.get(t.name, len(rank)))  # stable
-    graph = helper.make_graph(g.nodes, type(model).__name__, in_infos, out_infos,
-                              initializer=initializers)
+    graph = helper.make_graph(
+        g.nodes, type(model).__name__, in_infos, out_infos, initializer=initializers
+    )
     opsets = [helper.make_opsetid("", opset)]
     from .. import __version__
 
-    proto = helper.make_model(graph, opset_imports=opsets, producer_name="tinygrad_conv",
-                              producer_version=__version__)
+    proto = helper.make_model(
+        graph, opset_imports=opsets, producer_name="tinygrad_conv", producer_version=__version__
+    )
     proto.ir_version = helper.find_min_ir_version_for(opsets)
     return proto
 
@@ -228,12 +257,14 @@ def _check_constants(t: Tensor, xs: list[Value], batch: int, batch_size: int | N
                 f"along the batch axis: it holds values computed outside the recorded graph "
                 f"(from argmax, .data, detach or numpy), frozen at export, and cannot follow "
                 f"another batch size. Compute it with recorded ops (a comparison such as x > 0, "
-                f"where, clamp), or export with dynamic_batch=False if it really is a constant")
+                f"where, clamp), or export with dynamic_batch=False if it really is a constant"
+            )
 
 
 def _info(name: str, dtype: np.dtype, dims: list) -> onnx.ValueInfoProto:
-    return helper.make_tensor_value_info(name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)),
-                                         dims)
+    return helper.make_tensor_value_info(
+        name, helper.np_dtype_to_tensor_dtype(np.dtype(dtype)), dims
+    )
 
 
 def _rename(g: Graph, old: str, new: str) -> None:

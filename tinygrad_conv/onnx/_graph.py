@@ -74,13 +74,15 @@ class Graph:
 
     def reserve(self, name: str) -> None:
         if name in self._used:
-            raise ValueError(f"onnx export: the name {name!r} is used twice (input, output or "
-                             f"state-dict key)")
+            raise ValueError(
+                f"onnx export: the name {name!r} is used twice (input, output or state-dict key)"
+            )
         self._used.add(name)
 
     # --- building -----------------------------------------------------------------------------
-    def node(self, op_type: str, inputs: list[str], n_out: int = 1, hint: str | None = None,
-             **attrs: Any) -> Any:
+    def node(
+        self, op_type: str, inputs: list[str], n_out: int = 1, hint: str | None = None, **attrs: Any
+    ) -> Any:
         """Add one node; returns its output name (or a list of them when n_out > 1)."""
         base = hint or op_type.lower()
         outputs = [self.fresh(base) for _ in range(n_out)]
@@ -122,8 +124,14 @@ class Graph:
             return self.const(np.asarray(value.tensor.data).astype(dtype))
         return self.node("Cast", [value.name], to=helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
 
-    def reduce(self, op_type: str, x: str, axes: Any, keepdims: bool, hint: str | None = None,
-               ) -> str:
+    def reduce(
+        self,
+        op_type: str,
+        x: str,
+        axes: Any,
+        keepdims: bool,
+        hint: str | None = None,
+    ) -> str:
         """Reduce* over `axes` (a list; None = all): axes as an input for ReduceSum from opset 13
         and for the others from opset 18, as an attribute before."""
         keep = int(bool(keepdims))

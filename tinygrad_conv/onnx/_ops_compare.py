@@ -7,8 +7,14 @@ import numpy as np
 
 from ._graph import Graph, Value, broadcast_batch, converts
 
-_COMPARE = {"eq": "Equal", "ne": "Equal", "lt": "Less", "le": "LessOrEqual", "gt": "Greater",
-            "ge": "GreaterOrEqual"}
+_COMPARE = {
+    "eq": "Equal",
+    "ne": "Equal",
+    "lt": "Less",
+    "le": "LessOrEqual",
+    "gt": "Greater",
+    "ge": "GreaterOrEqual",
+}
 # What onnxruntime compares in: float32/float64 as they are, int32/int64 too; other ints (and bools
 # for an ordering) go through int64, which holds every value of theirs exactly.
 _KEPT = {np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int32), np.dtype(np.int64)}

@@ -8,10 +8,25 @@ import numpy as np
 
 from ._graph import Graph, Value, broadcast_batch, converts
 
-_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
-           "maximum": "Max", "minimum": "Min"}
-_UNARY = {"neg": "Neg", "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs",
-          "relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+_BINARY = {
+    "add": "Add",
+    "sub": "Sub",
+    "mul": "Mul",
+    "div": "Div",
+    "pow": "Pow",
+    "maximum": "Max",
+    "minimum": "Min",
+}
+_UNARY = {
+    "neg": "Neg",
+    "exp": "Exp",
+    "log": "Log",
+    "sqrt": "Sqrt",
+    "abs": "Abs",
+    "relu": "Relu",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+}
 
 
 @converts(*_BINARY)
@@ -105,8 +120,13 @@ def _axes(p: dict, ndim: int):
     return sorted(int(a) % max(ndim, 1) for a in axes)
 
 
-_REDUCE = {"sum": "ReduceSum", "mean": "ReduceMean", "max": "ReduceMax", "min": "ReduceMin",
-           "logsumexp": "ReduceLogSumExp"}
+_REDUCE = {
+    "sum": "ReduceSum",
+    "mean": "ReduceMean",
+    "max": "ReduceMax",
+    "min": "ReduceMin",
+    "logsumexp": "ReduceLogSumExp",
+}
 
 
 @converts(*_REDUCE)
@@ -136,8 +156,13 @@ def var_std(g: Graph, t, xs: list[Value], p: dict):
     diff = g.node("Sub", [x.name, mean])
     total = g.reduce("ReduceSum", g.node("Mul", [diff, diff]), axes, keepdims)
     if g.dynamic and x.batch is not None and x.batch in axes:  # n = size(x) / size(mean)
-        n = g.node("Div", [g.node("Cast", [g.node("Size", [x.name])], to=_onnx_type(t.dtype)),
-                           g.node("Cast", [g.node("Size", [mean])], to=_onnx_type(t.dtype))])
+        n = g.node(
+            "Div",
+            [
+                g.node("Cast", [g.node("Size", [x.name])], to=_onnx_type(t.dtype)),
+                g.node("Cast", [g.node("Size", [mean])], to=_onnx_type(t.dtype)),
+            ],
+        )
         denom = g.node("Sub", [n, g.scalar(float(correction), t.dtype)])
     else:
         n = int(np.prod([x.shape[a] for a in axes]))

@@ -22,16 +22,26 @@ def conv2d(g: Graph, t, xs: list[Value], p: dict):
         pads = (geometry.top, geometry.bottom, geometry.left, geometry.right)
     top, bottom, left, right = (int(v) for v in pads)
     inputs = [x.name, weight.name] + ([xs[2].name] if len(xs) > 2 else [])
-    out = g.node("Conv", inputs, hint="conv2d", kernel_shape=list(weight.shape[2:]),
-                 strides=[int(s) for s in p["stride"]], dilations=[int(d) for d in p["dilation"]],
-                 group=int(p.get("groups", 1)), pads=[top, left, bottom, right])
+    out = g.node(
+        "Conv",
+        inputs,
+        hint="conv2d",
+        kernel_shape=list(weight.shape[2:]),
+        strides=[int(s) for s in p["stride"]],
+        dilations=[int(d) for d in p["dilation"]],
+        group=int(p.get("groups", 1)),
+        pads=[top, left, bottom, right],
+    )
     return out, x.batch
 
 
 def _pool_attrs(p: dict) -> dict:
     (kh, kw), (sh, sw), (ph, pw) = p["kernel_size"], p["stride"], p["padding"]
-    attrs = {"kernel_shape": [int(kh), int(kw)], "strides": [int(sh), int(sw)],
-             "pads": [int(ph), int(pw), int(ph), int(pw)]}
+    attrs = {
+        "kernel_shape": [int(kh), int(kw)],
+        "strides": [int(sh), int(sw)],
+        "pads": [int(ph), int(pw), int(ph), int(pw)],
+    }
     if p.get("ceil_mode"):
         attrs["ceil_mode"] = 1
     return attrs
@@ -112,8 +122,9 @@ def batch_norm(g: Graph, t, xs: list[Value], p: dict):
     if not p.get("training"):
         mean = _running(g, "mean", np.asarray(p["mean"]), dtype)
         var = _running(g, "var", np.asarray(p["var"]), dtype)
-        out = g.node("BatchNormalization", [x.name, scale, bias, mean, var], hint="batch_norm",
-                     epsilon=eps)
+        out = g.node(
+            "BatchNormalization", [x.name, scale, bias, mean, var], hint="batch_norm", epsilon=eps
+        )
         return out, x.batch
     axes = [0] + list(range(2, x.ndim))
     mean = g.reduce("ReduceMean", x.name, axes, True)
@@ -123,8 +134,9 @@ def batch_norm(g: Graph, t, xs: list[Value], p: dict):
     shape = g.ints([c] + [1] * (x.ndim - 2))
     scale = g.node("Reshape", [scale, shape])
     bias = g.node("Reshape", [bias, shape])
-    out = g.node("Add", [g.node("Mul", [g.node("Mul", [diff, invstd]), scale]), bias],
-                 hint="batch_norm")
+    out = g.node(
+        "Add", [g.node("Mul", [g.node("Mul", [diff, invstd]), scale]), bias], hint="batch_norm"
+    )
     return out, x.batch
 
 
@@ -136,5 +148,6 @@ def dropout(g: Graph, t, xs: list[Value], p: dict):
         raise NotImplementedError(
             f"onnx export: {t.op} ran in training mode (p={p.get('p')}), which is random and has "
             f"no inference mapping; the export puts the model in eval(), so this is a functional "
-            f"call with training=True: pass training=self.training")
+            f"call with training=True: pass training=self.training"
+        )
     return g.node("Identity", [xs[0].name], hint=t.op), xs[0].batch

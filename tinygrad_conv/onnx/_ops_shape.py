@@ -35,7 +35,8 @@ def reshape_target(g: Graph, x: Value, out: tuple[int, ...]) -> tuple[list[int],
         raise ValueError(
             f"onnx export: reshape {x.shape} -> {tuple(out)} splits the batch dimension (axis {b}, "
             f"size {n}), which no batch-independent ONNX Reshape can say; export with "
-            f"dynamic_batch=False")
+            f"dynamic_batch=False"
+        )
     j = b if b in fits and out[b] == n else fits[0]
     target[j] = 0 if j == b and out[j] == n else -1
     return target, j
@@ -136,8 +137,14 @@ def stack(g: Graph, t, xs: list[Value], p: dict):
     return g.node("Concat", names, hint="stack", axis=axis), batch
 
 
-_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "edge": "edge",
-              "circular": "wrap", "wrap": "wrap"}
+_PAD_MODES = {
+    "constant": "constant",
+    "reflect": "reflect",
+    "replicate": "edge",
+    "edge": "edge",
+    "circular": "wrap",
+    "wrap": "wrap",
+}
 
 
 @converts("pad")
@@ -155,8 +162,9 @@ def pad(g: Graph, t, xs: list[Value], p: dict):
             begins[axis], ends[axis] = int(widths[2 * k]), int(widths[2 * k + 1])
     mode = _PAD_MODES.get(str(_param(p, "mode", default="constant")))
     if mode is None or (mode == "wrap" and g.opset < 19):
-        raise NotImplementedError(f"onnx export: pad mode {p.get('mode')!r} has no ONNX mapping "
-                                  f"at opset {g.opset}")
+        raise NotImplementedError(
+            f"onnx export: pad mode {p.get('mode')!r} has no ONNX mapping at opset {g.opset}"
+        )
     inputs = [x.name, g.ints(begins + ends)]
     if mode == "constant":
         inputs.append(g.scalar(float(_param(p, "value", default=0.0) or 0.0), t.dtype))
@@ -203,8 +211,9 @@ def getitem(g: Graph, t, xs: list[Value], p: dict):
         axis += 1
     name = x.name
     if axes:
-        name = g.node("Slice", [name, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)],
-                      hint="slice")
+        name = g.node(
+            "Slice", [name, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps)], hint="slice"
+        )
     if drop:
         name = g.squeeze(name, drop, hint="getitem")
     if new_axes:
@@ -217,17 +226,20 @@ def getitem(g: Graph, t, xs: list[Value], p: dict):
 def _gather(g: Graph, x: Value, items: list):
     """One integer (or 1-D boolean) array on one axis, full slices elsewhere: Gather."""
     arrays = [k for k, i in enumerate(items) if isinstance(i, np.ndarray)]
-    full = all(isinstance(i, slice) and i == slice(None) for k, i in enumerate(items)
-               if k not in arrays)
+    full = all(
+        isinstance(i, slice) and i == slice(None) for k, i in enumerate(items) if k not in arrays
+    )
     if len(arrays) != 1 or not full or any(i is Ellipsis for i in items):
         raise NotImplementedError(
             "onnx export: getitem maps ints, slices, None and ..., or one integer/boolean array "
-            "on one axis with full slices elsewhere; this index has no mapping")
+            "on one axis with full slices elsewhere; this index has no mapping"
+        )
     axis, index = arrays[0], items[arrays[0]]
     if index.dtype == np.bool_:
         if index.ndim != 1:
-            raise NotImplementedError("onnx export: getitem with a boolean mask of more than one "
-                                      "dimension has no mapping")
+            raise NotImplementedError(
+                "onnx export: getitem with a boolean mask of more than one dimension has no mapping"
+            )
         index = np.flatnonzero(index)
     index = index.astype(np.int64)
     name = g.node("Gather", [x.name, g.const(index)], hint="getitem", axis=axis)

@@ -123,7 +123,8 @@ def _promote_many(arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
     dtype = result_dtype(*arrays)
     to_float = dtype.kind == "f"
     return tuple(
-        a if a.dtype == dtype or (a.ndim and (a.dtype.kind == "f" or not to_float))
+        a
+        if a.dtype == dtype or (a.ndim and (a.dtype.kind == "f" or not to_float))
         else a.astype(dtype)
         for a in arrays
     )

@@ -49,8 +49,9 @@ class LeakyReLU(Function):
     @staticmethod
     def check(x, negative_slope=0.01):
         check_float_input("leaky_relu", x)
-        return {"negative_slope": as_real("leaky_relu", "negative_slope", negative_slope,
-                                          finite=False)}
+        return {
+            "negative_slope": as_real("leaky_relu", "negative_slope", negative_slope, finite=False)
+        }
 
     @staticmethod
     def forward(ctx: Context, x, negative_slope):

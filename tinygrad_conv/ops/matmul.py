@@ -17,8 +17,10 @@ class MatMul(Function):
     @staticmethod
     def check(a, b):
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
-                             f"{a.shape} and {b.shape}")
+            raise ValueError(
+                f"matmul: both operands need at least 1 dimension, got shapes "
+                f"{a.shape} and {b.shape}"
+            )
         k_a = a.shape[-1]
         k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
         if k_a != k_b:
@@ -26,8 +28,10 @@ class MatMul(Function):
         try:
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
-            raise ValueError(f"matmul: batch dimensions could not be broadcast, got shapes "
-                             f"{a.shape} and {b.shape}") from None
+            raise ValueError(
+                f"matmul: batch dimensions could not be broadcast, got shapes "
+                f"{a.shape} and {b.shape}"
+            ) from None
 
     @staticmethod
     def forward(ctx: Context, a, b):

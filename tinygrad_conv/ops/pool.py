@@ -26,8 +26,10 @@ def _check_pool(op: str, x: np.ndarray, kernel_size: Any, stride: Any, padding: 
     if c == 0 or h == 0 or w == 0:
         raise ValueError(f"{op}: x must have C, H and W >= 1, got shape {x.shape}")
     if h + 2 * ph < kh or w + 2 * pw < kw:
-        raise ValueError(f"{op}: kernel_size {(kh, kw)} must fit in the padded input "
-                         f"{(h + 2 * ph, w + 2 * pw)} (x of shape {x.shape}, padding {(ph, pw)})")
+        raise ValueError(
+            f"{op}: kernel_size {(kh, kw)} must fit in the padded input "
+            f"{(h + 2 * ph, w + 2 * pw)} (x of shape {x.shape}, padding {(ph, pw)})"
+        )
     return {"kernel_size": (kh, kw), "stride": (sh, sw), "padding": (ph, pw)}
 
 
@@ -51,8 +53,9 @@ class MaxPool2d(Function):
         x = np.ascontiguousarray(x)  # the kernel trusts C-contiguous NCHW
         out = np.empty(_out_shape(x, kernel_size, stride, padding), dtype=x.dtype)
         argmax = np.empty(out.shape, dtype=np.intp)  # flat index h * W + w of each window's maximum
-        kernels().max_pool2d_forward(x, out, argmax, *kernel_size, *stride, *padding,
-                                     num_threads(x.size))
+        kernels().max_pool2d_forward(
+            x, out, argmax, *kernel_size, *stride, *padding, num_threads(x.size)
+        )
         ctx.save_for_backward(argmax)
         ctx.x_shape, ctx.dtype = x.shape, x.dtype
         return out
@@ -87,8 +90,14 @@ class AvgPool2d(Function):
         grad_out = np.ascontiguousarray(grad_out, dtype=ctx.dtype)
         grad_x = np.empty(ctx.x_shape, dtype=ctx.dtype)
         p = ctx.params
-        kernels().avg_pool2d_backward(grad_out, grad_x, *p["kernel_size"], *p["stride"],
-                                      *p["padding"], num_threads(grad_x.size))
+        kernels().avg_pool2d_backward(
+            grad_out,
+            grad_x,
+            *p["kernel_size"],
+            *p["stride"],
+            *p["padding"],
+            num_threads(grad_x.size),
+        )
         return (grad_x,)
 
 

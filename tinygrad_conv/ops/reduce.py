@@ -7,8 +7,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._checks import is_int, normalize_axis
 from .. import autograd
+from .._checks import is_int, normalize_axis
 from ..autograd import Context, Function, is_tensor, make_tensor
 from ._args import check_float_input, one_of, reduce_args
 from .select import maximum, minimum

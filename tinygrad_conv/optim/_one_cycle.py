@@ -16,23 +16,36 @@ class OneCycleLR(LRScheduler):
     total_steps, then down to initial_lr/final_div_factor; momentum (or Adam's beta1) the other way.
     Step it once per batch."""
 
-    def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
-                 total_steps: int | None = None, epochs: int | None = None,
-                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
-                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
-                 base_momentum: float | list[float] = 0.85,
-                 max_momentum: float | list[float] = 0.95, div_factor: float = 25.0,
-                 final_div_factor: float = 1e4, three_phase: bool = False, last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ):
         owner = "OneCycleLR"
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{owner}: optimizer must be a tinygrad_conv.optim Optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(
+                f"{owner}: optimizer must be a tinygrad_conv.optim Optimizer, got "
+                f"{type(optimizer).__name__}"
+            )
         self.optimizer = optimizer
         if total_steps is not None:
             self.total_steps = _positive_int(owner, "total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            self.total_steps = (_positive_int(owner, "epochs", epochs)
-                                * _positive_int(owner, "steps_per_epoch", steps_per_epoch))
+            self.total_steps = _positive_int(owner, "epochs", epochs) * _positive_int(
+                owner, "steps_per_epoch", steps_per_epoch
+            )
         else:
             raise ValueError(f"{owner}: give total_steps, or epochs and steps_per_epoch")
         pct_start = _real(owner, "pct_start", pct_start, 0, 1)
@@ -41,23 +54,48 @@ class OneCycleLR(LRScheduler):
         n = self.total_steps
         if three_phase:
             self._schedule_phases = [
-                {"end_step": float(pct_start * n) - 1, "start_lr": "initial_lr",
-                 "end_lr": "max_lr", "start_momentum": "max_momentum",
-                 "end_momentum": "base_momentum"},
-                {"end_step": float(2 * pct_start * n) - 2, "start_lr": "max_lr",
-                 "end_lr": "initial_lr", "start_momentum": "base_momentum",
-                 "end_momentum": "max_momentum"},
-                {"end_step": n - 1, "start_lr": "initial_lr", "end_lr": "min_lr",
-                 "start_momentum": "max_momentum", "end_momentum": "max_momentum"}]
+                {
+                    "end_step": float(pct_start * n) - 1,
+                    "start_lr": "initial_lr",
+                    "end_lr": "max_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "base_momentum",
+                },
+                {
+                    "end_step": float(2 * pct_start * n) - 2,
+                    "start_lr": "max_lr",
+                    "end_lr": "initial_lr",
+                    "start_momentum": "base_momentum",
+                    "end_momentum": "max_momentum",
+                },
+                {
+                    "end_step": n - 1,
+                    "start_lr": "initial_lr",
+                    "end_lr": "min_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "max_momentum",
+                },
+            ]
         else:
             self._schedule_phases = [
-                {"end_step": float(pct_start * n) - 1, "start_lr": "initial_lr",
-                 "end_lr": "max_lr", "start_momentum": "max_momentum",
-                 "end_momentum": "base_momentum"},
-                {"end_step": n - 1, "start_lr": "max_lr", "end_lr": "min_lr",
-                 "start_momentum": "base_momentum", "end_momentum": "max_momentum"}]
-        max_lrs = [_real(owner, "max_lr", v) for v in _per_group(owner, "max_lr", optimizer,
-                                                                 max_lr)]
+                {
+                    "end_step": float(pct_start * n) - 1,
+                    "start_lr": "initial_lr",
+                    "end_lr": "max_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "base_momentum",
+                },
+                {
+                    "end_step": n - 1,
+                    "start_lr": "max_lr",
+                    "end_lr": "min_lr",
+                    "start_momentum": "base_momentum",
+                    "end_momentum": "max_momentum",
+                },
+            ]
+        max_lrs = [
+            _real(owner, "max_lr", v) for v in _per_group(owner, "max_lr", optimizer, max_lr)
+        ]
         div_factor = _real(owner, "div_factor", div_factor)
         final_div_factor = _real(owner, "final_div_factor", final_div_factor)
         if last_epoch == -1:
@@ -68,8 +106,10 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = bool(cycle_momentum)
         if self.cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"{owner}: cycle_momentum=True needs an optimizer with momentum "
-                                 f"or betas, got {type(optimizer).__name__}")
+                raise ValueError(
+                    f"{owner}: cycle_momentum=True needs an optimizer with momentum "
+                    f"or betas, got {type(optimizer).__name__}"
+                )
             self.use_beta1 = "betas" in optimizer.defaults
             highs = _per_group(owner, "max_momentum", optimizer, max_momentum)
             lows = _per_group(owner, "base_momentum", optimizer, base_momentum)
@@ -91,8 +131,9 @@ class OneCycleLR(LRScheduler):
     def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"OneCycleLR: tried to step {step} times; total_steps is "
-                             f"{self.total_steps}")
+            raise ValueError(
+                f"OneCycleLR: tried to step {step} times; total_steps is {self.total_steps}"
+            )
         lrs = []
         for group in self.optimizer.param_groups:
             start = 0.0
@@ -102,8 +143,9 @@ class OneCycleLR(LRScheduler):
                     pct = (step - start) / (end - start)
                     lr = self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct)
                     if self.cycle_momentum:
-                        momentum = self._anneal(group[phase["start_momentum"]],
-                                                group[phase["end_momentum"]], pct)
+                        momentum = self._anneal(
+                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct
+                        )
                     break
                 start = phase["end_step"]
             lrs.append(lr)
@@ -119,13 +161,24 @@ class ReduceLROnPlateau(LRScheduler):
     """lr *= factor when the metric given to step(metric) has not improved for `patience` epochs
     (improved: below best * (1 - threshold) in mode "min" with threshold_mode "rel")."""
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8):
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0,
+        eps: float = 1e-8,
+    ):
         owner = "ReduceLROnPlateau"
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{owner}: optimizer must be a tinygrad_conv.optim Optimizer, got "
-                            f"{type(optimizer).__name__}")
+            raise TypeError(
+                f"{owner}: optimizer must be a tinygrad_conv.optim Optimizer, got "
+                f"{type(optimizer).__name__}"
+            )
         factor = as_real(owner, "factor", factor, high=1.0, high_open=True)
         patience = as_int(owner, "patience", patience, minimum=0)
         cooldown = as_int(owner, "cooldown", cooldown, minimum=0)
@@ -166,8 +219,10 @@ class ReduceLROnPlateau(LRScheduler):
         try:
             current = float(metrics)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"ReduceLROnPlateau.step: metrics must be a number (the validation "
-                            f"loss, say), got {metrics!r}") from err
+            raise TypeError(
+                f"ReduceLROnPlateau.step: metrics must be a number (the validation "
+                f"loss, say), got {metrics!r}"
+            ) from err
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         if self._is_better(current, self.best):
             self.best = current
@@ -186,9 +241,11 @@ class ReduceLROnPlateau(LRScheduler):
     def _reduce_lr(self) -> None:
         if len(self.optimizer.param_groups) != len(self.min_lrs):
             if self.default_min_lr is None:
-                raise RuntimeError("ReduceLROnPlateau: the optimizer has "
-                                   f"{len(self.optimizer.param_groups)} parameter groups but "
-                                   f"min_lr has {len(self.min_lrs)} values")
+                raise RuntimeError(
+                    "ReduceLROnPlateau: the optimizer has "
+                    f"{len(self.optimizer.param_groups)} parameter groups but "
+                    f"min_lr has {len(self.min_lrs)} values"
+                )
             self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
         for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
             old = float(group["lr"])

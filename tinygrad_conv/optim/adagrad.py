@@ -16,26 +16,46 @@ class Adagrad(Optimizer):
     s += g^2;  p -= clr g / (sqrt(s) + eps)
     """
 
-    def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
-                 differentiable: bool = False, fused: bool | None = None):
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
-                                      weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value,
-                                      maximize=maximize))
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                lr_decay=lr_decay,
+                eps=eps,
+                weight_decay=weight_decay,
+                initial_accumulator_value=initial_accumulator_value,
+                maximize=maximize,
+            ),
+        )
         for group in self.param_groups:
             for param in group["params"]:
                 self.state[param] = {
                     "step": 0.0,
-                    "sum": np.full_like(param.data, group["initial_accumulator_value"])}
+                    "sum": np.full_like(param.data, group["initial_accumulator_value"]),
+                }
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for param in group["params"]:
-            self.state.setdefault(param, {
-                "step": 0.0, "sum": np.full_like(param.data, group["initial_accumulator_value"])})
+            self.state.setdefault(
+                param,
+                {"step": 0.0, "sum": np.full_like(param.data, group["initial_accumulator_value"])},
+            )
 
     def _check_group(self, group: dict[str, Any]) -> None:
         for name in ("lr", "lr_decay", "eps", "weight_decay", "initial_accumulator_value"):

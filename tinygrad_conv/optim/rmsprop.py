@@ -17,12 +17,32 @@ class RMSprop(Optimizer):
     momentum > 0: b = momentum b + g / avg, p -= lr b;  else p -= lr g / avg
     """
 
-    def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
-                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
-                 differentiable: bool = False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        capturable: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ):
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                alpha=alpha,
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum=momentum,
+                centered=centered,
+                maximize=maximize,
+            ),
+        )
 
     def _check_group(self, group: dict[str, Any]) -> None:
         for name in ("lr", "alpha", "eps", "weight_decay", "momentum"):
@@ -31,8 +51,11 @@ class RMSprop(Optimizer):
         check_bool("RMSprop", "maximize", group["maximize"])
 
     def _state_shapes(self, group: dict[str, Any]) -> tuple[set[str], set[str]]:
-        arrays = {"square_avg"} | ({"momentum_buffer"} if group["momentum"] > 0 else set()) | (
-            {"grad_avg"} if group["centered"] else set())
+        arrays = (
+            {"square_avg"}
+            | ({"momentum_buffer"} if group["momentum"] > 0 else set())
+            | ({"grad_avg"} if group["centered"] else set())
+        )
         return arrays, {"step"}
 
     def _update(self, group, params, grads, states) -> None:

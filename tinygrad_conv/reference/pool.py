@@ -33,8 +33,18 @@ def _cell(i: int, j: int, sh: int, sw: int, oh: int, ow: int) -> tuple[slice, ..
     return (slice(None), slice(None), rows, cols)
 
 
-def max_pool2d_forward(x: np.ndarray, out: np.ndarray, argmax: np.ndarray, kh: int, kw: int,
-                       sh: int, sw: int, ph: int, pw: int, num_threads: int = 1) -> None:
+def max_pool2d_forward(
+    x: np.ndarray,
+    out: np.ndarray,
+    argmax: np.ndarray,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    num_threads: int = 1,
+) -> None:
     """out[y, z] = max of window (y, z); argmax[y, z] = its flat index r * W + s in x's plane."""
     w = x.shape[3]
     oh, ow = out.shape[2:]
@@ -56,8 +66,9 @@ def max_pool2d_forward(x: np.ndarray, out: np.ndarray, argmax: np.ndarray, kh: i
     argmax[...] = best_index
 
 
-def max_pool2d_backward(grad_out: np.ndarray, argmax: np.ndarray, grad_x: np.ndarray,
-                        num_threads: int = 1) -> None:
+def max_pool2d_backward(
+    grad_out: np.ndarray, argmax: np.ndarray, grad_x: np.ndarray, num_threads: int = 1
+) -> None:
     """grad_x[argmax] += grad_out, summing where one cell is the maximum of several windows."""
     n, c, h, w = grad_x.shape
     planes = np.zeros((n * c, h * w), dtype=grad_x.dtype)
@@ -67,8 +78,17 @@ def max_pool2d_backward(grad_out: np.ndarray, argmax: np.ndarray, grad_x: np.nda
     grad_x[...] = planes.reshape(n, c, h, w)
 
 
-def avg_pool2d_forward(x: np.ndarray, out: np.ndarray, kh: int, kw: int, sh: int, sw: int, ph: int,
-                       pw: int, num_threads: int = 1) -> None:
+def avg_pool2d_forward(
+    x: np.ndarray,
+    out: np.ndarray,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    num_threads: int = 1,
+) -> None:
     """out[y, z] = (sum of window (y, z), padded cells being 0) / (kh * kw)."""
     oh, ow = out.shape[2:]
     padded = _pad(x, ph, pw, 0)
@@ -79,8 +99,17 @@ def avg_pool2d_forward(x: np.ndarray, out: np.ndarray, kh: int, kw: int, sh: int
     out[...] = total / (kh * kw)
 
 
-def avg_pool2d_backward(grad_out: np.ndarray, grad_x: np.ndarray, kh: int, kw: int, sh: int,
-                        sw: int, ph: int, pw: int, num_threads: int = 1) -> None:
+def avg_pool2d_backward(
+    grad_out: np.ndarray,
+    grad_x: np.ndarray,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    ph: int,
+    pw: int,
+    num_threads: int = 1,
+) -> None:
     """Each cell of window (y, z) gets grad_out[y, z] / (kh * kw); padding's share is dropped."""
     n, c, h, w = grad_x.shape
     oh, ow = grad_out.shape[2:]
