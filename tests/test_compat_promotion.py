@@ -26,7 +26,7 @@ def make(dtype, rank, value=1):
     return np.full((3,) * rank, value, dtype=dtype)
 
 
-@pytest.mark.parametrize("first, second", itertools.product(OPERANDS, OPERANDS))
+@pytest.mark.parametrize("first, second", list(itertools.product(OPERANDS, OPERANDS)))
 def test_result_dtype_of_two_operands_is_torch_result_type(first, second):
     a, b = make(*first), make(*second)
     want = NUMPY[torch.result_type(torch.from_numpy(a), torch.from_numpy(b))]
