@@ -37,3 +37,31 @@ def compare(g: Graph, t, xs: list[Value], p: dict):
     else:
         out = g.node(_COMPARE[t.op], names, hint=t.op)
     return out, broadcast_batch(xs, t.ndim)
+
+
+@converts("argmax", "argmin")
+def arg_extreme(g: Graph, t, xs: list[Value], p: dict):
+    """ArgMax/ArgMin (int64, the first extreme as here); dim=None flattens first."""
+    x, keep = xs[0], bool(p.get("keepdim", False))
+    op_type = "ArgMax" if t.op == "argmax" else "ArgMin"
+    if p.get("dim") is None or x.ndim == 0:
+        flat = g.node("Reshape", [x.name, g.ints([-1])], hint="flat")
+        out = g.node(op_type, [flat], hint=t.op, axis=0, keepdims=0)
+        if keep and x.ndim:
+            out = g.node("Reshape", [out, g.ints([1] * x.ndim)], hint=t.op)
+        return out, None
+    axis = int(p["dim"]) % x.ndim
+    out = g.node(op_type, [x.name], hint=t.op, axis=axis, keepdims=int(keep))
+    if x.batch is None or x.batch == axis:
+        return out, None
+    return out, x.batch if keep or x.batch < axis else x.batch - 1
+
+
+@converts("one_hot")
+def one_hot(g: Graph, t, xs: list[Value], p: dict):
+    """OneHot(indices, depth, [0, 1]) along a new last axis, int64 as here."""
+    x = xs[0]
+    depth = g.ints([p["num_classes"]])
+    values = g.ints([0, 1])
+    out = g.node("OneHot", [g.cast(x, np.dtype(np.int64)), depth, values], hint="one_hot", axis=-1)
+    return out, x.batch

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import autograd
 from .._checks import is_int, normalize_axis
-from ..autograd import Context, Function, is_tensor, make_tensor
+from ..autograd import Context, Function, is_tensor, make_tensor, state
 from ._args import check_float_input, one_of, reduce_args
 from .select import maximum, minimum
 
@@ -177,7 +177,8 @@ def _extreme(op: str, x, dim, keepdim, axis, keepdims, elementwise, whole, by_di
             saved = values._ctx.saved_tensors if values._ctx is not None else ()
             # Under no_grad, or for a constant, nothing was saved: then the indices are found again.
             index = saved[0] if saved else _arg_of(op, x, dim)
-            return result(values, make_tensor(index.reshape(values.shape).astype(np.int64)))
+            arg = ArgMax if op == "max" else ArgMin
+            return result(values, _indices(arg, x, index.reshape(values.shape), dim, keep))
         axis = dim  # a tuple of dims: NumPy's amax meaning
     return whole.apply(x, axis=axis, keepdims=keep)
 
@@ -209,6 +210,32 @@ def mean(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
     return Mean.apply(x, axis=axis, keepdims=keepdims)
 
 
+class ArgMax(Function):
+    """Indices of the maxima along dim (int64). No gradient; recorded as a node (params: dim,
+    keepdim) when x is part of a graph, so that pictures show it and the ONNX export computes the
+    indices from each input instead of freezing the example's."""
+
+    name = "argmax"
+    inputs = ("x",)
+
+    @staticmethod
+    def backward(ctx: Context, grad_out):
+        return (None,)
+
+
+class ArgMin(ArgMax):
+    name = "argmin"
+
+
+def _indices(fn: type[ArgMax], x, index: np.ndarray, dim, keepdim: bool):
+    out = np.asarray(index).astype(np.int64, copy=False)
+    if is_tensor(x) and state.grad_enabled and (x._ctx is not None or x.requires_grad):
+        ctx = Context(fn, (x,), {"dim": dim, "keepdim": bool(keepdim)}, (x.data,))
+        ctx.needs_input_grad = (False,)  # indices carry no gradient
+        return make_tensor(out, False, ctx)
+    return make_tensor(out)
+
+
 def _argextreme(op: str, fn, x, dim, keepdim, axis, keepdims):
     """An int64 tensor of indices (no graph: indices have no gradient)."""
     dim, keep = reduce_args(op, dim, keepdim, axis, keepdims)
@@ -226,7 +253,8 @@ def _argextreme(op: str, fn, x, dim, keepdim, axis, keepdims):
                 f"{op}: cannot take the {op} of an empty tensor, got shape {data.shape}"
             )
         index = np.asarray(fn(data), dtype=np.int64)
-        return make_tensor(index.reshape((1,) * data.ndim) if keep else index)
+        arg = ArgMax if op == "argmax" else ArgMin
+        return _indices(arg, x, index.reshape((1,) * data.ndim) if keep else index, None, keep)
     if not is_int(dim):
         raise TypeError(f"{op}: dim must be an int or None, got {dim!r}")
     (d,) = normalize_axis(op, dim, data.ndim) or (0,)
@@ -234,7 +262,8 @@ def _argextreme(op: str, fn, x, dim, keepdim, axis, keepdims):
     if flat.shape[d] == 0:
         raise ValueError(f"{op}: cannot reduce over an empty dim, got shape {data.shape}")
     index = np.asarray(fn(flat, axis=d, keepdims=bool(keep)), dtype=np.int64)
-    return make_tensor(index.reshape(data.shape) if data.ndim == 0 else index)
+    arg = ArgMax if op == "argmax" else ArgMin
+    return _indices(arg, x, index.reshape(data.shape) if data.ndim == 0 else index, dim, keep)
 
 
 def argmax(x, dim=None, keepdim=None, *, axis=None, keepdims=None):
