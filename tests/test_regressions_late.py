@@ -44,3 +44,24 @@ def test_a_float64_input_into_a_float32_model_says_how_to_fix_it():
         model(tc.Tensor(np.zeros((1, 1, 5, 5)), dtype=np.float64))
     assert "x float64, weight float32" in str(info.value)
     assert "x.float()" in str(info.value) and "model.double()" in str(info.value)
+
+
+def test_a_step_on_w_between_w_times_a_constant_and_its_backward_is_allowed_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    w = tc.Tensor(np.ones(3), requires_grad=True)
+    y = (w * 2.0).sum() + (w / 4.0).sum()  # saves only the constants, as PyTorch's mul/div
+    with tc.no_grad():
+        w.add_(1.0)
+    y.backward()
+    wt = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    yt = (wt * 2.0).sum() + (wt / 4.0).sum()
+    with torch.no_grad():
+        wt.add_(1.0)
+    yt.backward()
+    np.testing.assert_array_equal(w.grad, wt.grad.numpy())
+    x = tc.Tensor(np.ones(3), requires_grad=True)
+    z = (x * w).sum()  # here w is needed for x's gradient: the edit must be refused
+    with tc.no_grad():
+        w.add_(1.0)
+    with pytest.raises(RuntimeError, match="inplace"):
+        z.backward()

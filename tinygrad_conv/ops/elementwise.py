@@ -87,14 +87,18 @@ class Mul(BroadcastingBinary):
     @staticmethod
     def forward(ctx: Context, a, b):
         a, b = promote(a, b)
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        # Only what a gradient needs (PyTorch's rule): w * 2.0 keeps 2.0, not w, so an optimizer
+        # step on w before this backward is no in-place conflict.
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)
         return a * b
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        (a, b), (a_dtype, b_dtype) = ctx.saved_tensors, ctx.input_dtypes  # dtypes before promote
-        grad_a = unbroadcast(grad_out * b, a.shape, a_dtype) if ctx.needs_input_grad[0] else None
-        grad_b = unbroadcast(grad_out * a, b.shape, b_dtype) if ctx.needs_input_grad[1] else None
+        b_for_a, a_for_b = ctx.saved_tensors
+        (a_shape, b_shape), (a_dtype, b_dtype) = ctx.input_shapes, ctx.input_dtypes
+        grad_a = unbroadcast(grad_out * b_for_a, a_shape, a_dtype) if b_for_a is not None else None
+        grad_b = unbroadcast(grad_out * a_for_b, b_shape, b_dtype) if a_for_b is not None else None
         return grad_a, grad_b
 
 
@@ -106,16 +110,17 @@ class Div(BroadcastingBinary):
         if a.dtype.kind != "f" and b.dtype.kind != "f":  # true division of ints: float32
             a, b = a.astype(FLOAT32), b.astype(FLOAT32)
         a, b = promote(a, b)
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # a only for dL/db
         return a / b
 
     @staticmethod
     def backward(ctx: Context, grad_out):
-        (a, b), (a_dtype, b_dtype) = ctx.saved_tensors, ctx.input_dtypes  # dtypes before promote
-        grad_a = unbroadcast(grad_out / b, a.shape, a_dtype) if ctx.needs_input_grad[0] else None
+        a, b = ctx.saved_tensors
+        (a_shape, b_shape), (a_dtype, b_dtype) = ctx.input_shapes, ctx.input_dtypes
+        grad_a = unbroadcast(grad_out / b, a_shape, a_dtype) if ctx.needs_input_grad[0] else None
         grad_b = None
         if ctx.needs_input_grad[1]:
-            grad_b = unbroadcast(-grad_out * a / (b * b), b.shape, b_dtype)  # d(a/b)/db = -a/b^2
+            grad_b = unbroadcast(-grad_out * a / (b * b), b_shape, b_dtype)  # d(a/b)/db = -a/b^2
         return grad_a, grad_b
 
 
