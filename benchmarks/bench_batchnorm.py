@@ -53,7 +53,10 @@ def main() -> None:
     parser.add_argument("--shape", type=int, nargs=4, default=(64, 32, 56, 56))
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (tinygrad-conv bench)")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = min(args.rounds, 5)
     tc.set_num_threads(args.threads)
     torch = try_torch(args.threads)
     shape = tuple(args.shape)

@@ -155,7 +155,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--child", nargs=2, metavar=("LIBRARY", "VARIANT"))
+    parser.add_argument("--quick", action="store_true", help="fewer steps (tinygrad-conv bench)")
     args = parser.parse_args()
+    if args.quick:
+        args.steps = min(args.steps, 5)
     if args.child:
         print(json.dumps(child(*args.child, args.steps, args.batch)))
         return

@@ -65,3 +65,24 @@ def test_a_step_on_w_between_w_times_a_constant_and_its_backward_is_allowed_as_i
         w.add_(1.0)
     with pytest.raises(RuntimeError, match="inplace"):
         z.backward()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["explain", "--out", "FILE"], ["graph", "--out", "."], ["export", "--weights", "FILE"]],
+    ids=["explain_out_is_a_file", "graph_out_is_a_folder", "export_weights_empty_file"],
+)
+def test_cli_paths_a_careless_user_gives_are_usage_errors(args, tmp_path):
+    empty = tmp_path / "afile"
+    empty.write_bytes(b"")
+    args = [str(empty) if a == "FILE" else a for a in args]
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_conv", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("tinygrad-conv: error:")

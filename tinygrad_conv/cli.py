@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from . import _cli_graph, _cli_train
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `tinygrad-conv explain | head`: the reader left, which is fine
         sys.stderr.close()
         return 0
+    except (OSError, ValueError, TypeError, EOFError, ImportError, zipfile.BadZipFile) as err:
+        # a path, file or argument the checks above did not foresee: still no traceback
+        return fail(f"{args.command}: {err}")
 
 
 def fail(message: str) -> int:
