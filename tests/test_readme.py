@@ -63,6 +63,23 @@ def test_set_up_commands_are_marked_for_ci():
     for marker in ("<!-- main-command -->", "<!-- test-command -->"):
         block = text.split(marker, 1)[1].split("```", 2)[1]
         command = block.split("\n", 1)[1].strip()
-        assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && pip install -e")
+        assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && ")
+        assert 'pip install -e ".[' in command  # a fresh clone installs the package itself
     with open(os.path.join(ROOT, ".ci", "run")) as f:
         assert "<!-- test-command -->" in f.read()
+
+
+def test_the_test_command_reuses_a_build_and_installs_in_a_fresh_clone(tmp_path):
+    """The second README command skips the rebuild when the kernels import, and falls back to the
+    full install when they do not (a fresh clone: CI)."""
+    text = _readme()
+    command = text.split("<!-- test-command -->", 1)[1].split("```", 2)[1].split("\n", 1)[1]
+    command = command.strip()
+    choice = command.split(" && ", 2)[2].rsplit(" && python -m pytest", 1)[0]
+    probe = choice.replace("pip install", "echo pip install")
+    here = subprocess.run(["bash", "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert here.stdout.strip() == "pip install pytest>=7 hypothesis>=6"  # the built checkout
+    # Without the package (python -S: no site-packages, as in a fresh venv), the full install.
+    bare = probe.replace("python -c", "python -S -c")
+    fresh = subprocess.run(["bash", "-c", bare], cwd=tmp_path, capture_output=True, text=True)
+    assert fresh.stdout.strip() == "pip install -e .[test]"
