@@ -86,3 +86,15 @@ def test_cli_paths_a_careless_user_gives_are_usage_errors(args, tmp_path):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("tinygrad-conv: error:")
+
+
+def test_graph_out_naming_a_folder_is_a_usage_error(tmp_path):
+    (tmp_path / "d.svg").mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_conv", "graph", "--out", str(tmp_path / "d.svg")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2 and "is a folder" in result.stderr
+    assert not (tmp_path / "d.dot").exists()

@@ -153,6 +153,8 @@ def cmd_graph(args: argparse.Namespace, fail) -> int:
     fmt = target.suffix.lstrip(".") or "svg"
     if not args.out.strip() or fmt not in ("svg", "png", "dot"):
         return fail(f"--out must end in .svg, .png or .dot, got {args.out!r}")
+    if target.is_dir():
+        return fail(f"--out {args.out!r} is a folder; expected a file name such as graph.svg")
     for name in ("depth", "max_nodes"):
         value = getattr(args, name)
         if value is not None and value < (0 if name == "depth" else 1):
