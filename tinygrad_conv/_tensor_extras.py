@@ -214,7 +214,8 @@ class _Size(int):
 
 
 class RemovableHandle:
-    """What register_hook returns: `.remove()` takes the hook away (also on leaving a `with`)."""
+    """What register_hook and the modules' register_*_hook return: `.remove()` takes the hook
+    away (also on leaving a `with`)."""
 
     _ids = itertools.count()
 

@@ -54,6 +54,21 @@ def make_tensor(array: np.ndarray, requires_grad: bool = False, ctx: Context | N
     return _tensor_class._make(array, requires_grad, ctx)
 
 
+def record_without_grad(fn: type[Function], operands: tuple, params: dict, out: np.ndarray):
+    """The result `out` of an op that has no gradient (a comparison, argmax, one_hot): a node of
+    the graph when an operand is part of one, so that pictures and the ONNX export follow it (a
+    mask or an index computed from the input), else plain data. It never requires grad; operands
+    that are arrays become constant parents only when the node is recorded."""
+    if state.grad_enabled and any(
+        is_tensor(t) and (t._ctx is not None or t.requires_grad) for t in operands
+    ):
+        parents = tuple(t if is_tensor(t) else make_tensor(t) for t in operands)
+        ctx = Context(fn, parents, params, tuple(t.data for t in parents))
+        ctx.needs_input_grad = (False,) * len(parents)  # no gradient flows through it
+        return make_tensor(out, False, ctx)
+    return make_tensor(out)
+
+
 class Context:
     """What one op call remembers for its backward: parents, parameters, saved arrays.
 

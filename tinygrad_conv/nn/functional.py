@@ -133,12 +133,8 @@ def one_hot(tensor: Any, num_classes: int = -1):
         )
     out = np.zeros(index.shape + (int(num_classes),), dtype=np.int64)
     np.put_along_axis(out, index[..., None].astype(np.intp), 1, axis=-1)
-    if autograd.is_tensor(tensor) and tensor._ctx is not None and autograd.state.grad_enabled:
-        # indices computed in the graph (an argmax): recorded, so the ONNX export follows them
-        ctx = autograd.Context(OneHot, (tensor,), {"num_classes": int(num_classes)}, (index,))
-        ctx.needs_input_grad = (False,)
-        return autograd.make_tensor(out, False, ctx)
-    return autograd.make_tensor(out)
+    # indices computed in the graph (an argmax) are recorded, so the ONNX export follows them
+    return autograd.record_without_grad(OneHot, (tensor,), {"num_classes": int(num_classes)}, out)
 
 
 class OneHot(autograd.Function):

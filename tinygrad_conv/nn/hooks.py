@@ -10,33 +10,14 @@ come before the module's graph), hand the grads to the hooks. A hook may return 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import autograd
+from .._tensor_extras import RemovableHandle  # the one handle class (Tensor.register_hook's)
 from ..autograd import Context, Function
-
-_ids = itertools.count()
-
-
-class RemovableHandle:
-    """What register_*_hook returns: handle.remove() unregisters the hook (also as a context)."""
-
-    def __init__(self, hooks: dict[int, Callable]):
-        self._hooks = hooks
-        self.id = next(_ids)
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
 
 
 def add_hook(
@@ -49,8 +30,7 @@ def add_hook(
     """Register `hook` in `hooks` (id -> (hook, with_kwargs)), last or first (prepend)."""
     if not callable(hook):
         raise TypeError(f"{method}: hook must be callable, got {type(hook).__name__}")
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = (hook, bool(with_kwargs))
+    handle = RemovableHandle(hooks, (hook, bool(with_kwargs)))
     if prepend:
         for key in [k for k in hooks if k != handle.id]:
             hooks[key] = hooks.pop(key)  # move the others behind the new one

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._backend import kernels, num_threads
+from .._backend import kernels
 from .._checks import as_real, check_choice, check_float, is_int
 from ..autograd import Context, Function
 from ._args import check_float_input
+from ._flat import flat_backward, flat_forward
 
 __all__ = ["relu", "leaky_relu", "gelu", "tanh", "sigmoid", "softmax", "log_softmax"]
 
@@ -22,21 +23,14 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx: Context, x):
-        x = np.ascontiguousarray(x).reshape(x.shape)  # the kernel trusts a flat, contiguous buffer
-        out = np.empty_like(x)
-        kernels().relu_forward(x.reshape(-1), out.reshape(-1), num_threads(x.size))
+        x, out = flat_forward(kernels().relu_forward, x)
         ctx.save_for_backward(x)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out):
         (x,) = ctx.saved_tensors
-        grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
-        grad_x = np.empty_like(x)
-        kernels().relu_backward(
-            x.reshape(-1), grad_out.reshape(-1), grad_x.reshape(-1), num_threads(x.size)
-        )
-        return (grad_x,)
+        return (flat_backward(kernels().relu_backward, x, grad_out),)
 
 
 class LeakyReLU(Function):
@@ -55,27 +49,15 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx: Context, x, negative_slope):
-        x = np.ascontiguousarray(x).reshape(x.shape)  # the kernel trusts a flat, contiguous buffer
-        out = np.empty_like(x)
-        kernels().leaky_relu_forward(
-            x.reshape(-1), out.reshape(-1), negative_slope, num_threads(x.size)
-        )
+        x, out = flat_forward(kernels().leaky_relu_forward, x, negative_slope)
         ctx.save_for_backward(x)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out):
         (x,) = ctx.saved_tensors
-        grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
-        grad_x = np.empty_like(x)
-        kernels().leaky_relu_backward(
-            x.reshape(-1),
-            grad_out.reshape(-1),
-            grad_x.reshape(-1),
-            ctx.params["negative_slope"],
-            num_threads(x.size),
-        )
-        return (grad_x,)
+        slope = ctx.params["negative_slope"]
+        return (flat_backward(kernels().leaky_relu_backward, x, grad_out, slope),)
 
 
 class GELU(Function):
@@ -92,27 +74,15 @@ class GELU(Function):
 
     @staticmethod
     def forward(ctx: Context, x, approximate):
-        x = np.ascontiguousarray(x).reshape(x.shape)
-        out = np.empty_like(x)
-        kernels().gelu_forward(
-            x.reshape(-1), out.reshape(-1), approximate == "tanh", num_threads(x.size)
-        )
+        x, out = flat_forward(kernels().gelu_forward, x, approximate == "tanh")
         ctx.save_for_backward(x)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out):
         (x,) = ctx.saved_tensors
-        grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
-        grad_x = np.empty_like(x)
-        kernels().gelu_backward(
-            x.reshape(-1),
-            grad_out.reshape(-1),
-            grad_x.reshape(-1),
-            ctx.params["approximate"] == "tanh",
-            num_threads(x.size),
-        )
-        return (grad_x,)
+        tanh_form = ctx.params["approximate"] == "tanh"
+        return (flat_backward(kernels().gelu_backward, x, grad_out, tanh_form),)
 
 
 class Tanh(Function):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Context, Function, is_tensor, make_tensor, state
+from ..autograd import Context, Function, is_tensor, record_without_grad
 from ._args import promote, scalar_dtype
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge"]
@@ -99,16 +99,10 @@ def _compare(fn: type[Compare], ufunc, a, b):
             ) from None
     px, py = promote(x, y)
     out = np.asarray(ufunc(px, py))
-    if state.grad_enabled and (
-        (a_tensor and (a._ctx is not None or a.requires_grad))
-        or (b_tensor and (b._ctx is not None or b.requires_grad))
-    ):  # part of a graph: recorded (a mask that depends on the input, for pictures and ONNX)
-        dtype = px.dtype if px.dtype == py.dtype else np.result_type(px, py)
-        parents = (a if a_tensor else make_tensor(x), b if b_tensor else make_tensor(y))
-        ctx = Context(fn, parents, {"dtype": dtype}, (x, y))
-        ctx.needs_input_grad = (False, False)  # no gradient flows through a comparison
-        return make_tensor(out, False, ctx)
-    return make_tensor(out)
+    dtype = px.dtype if px.dtype == py.dtype else np.result_type(px, py)
+    return record_without_grad(
+        fn, (a if a_tensor else x, b if b_tensor else y), {"dtype": dtype}, out
+    )
 
 
 def eq(a, b):

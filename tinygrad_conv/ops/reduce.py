@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import autograd
 from .._checks import is_int, normalize_axis
-from ..autograd import Context, Function, is_tensor, make_tensor, state
+from ..autograd import Context, Function, is_tensor, record_without_grad
 from ._args import check_float_input, one_of, reduce_args
 from .select import maximum, minimum
 
@@ -229,11 +229,7 @@ class ArgMin(ArgMax):
 
 def _indices(fn: type[ArgMax], x, index: np.ndarray, dim, keepdim: bool):
     out = np.asarray(index).astype(np.int64, copy=False)
-    if is_tensor(x) and state.grad_enabled and (x._ctx is not None or x.requires_grad):
-        ctx = Context(fn, (x,), {"dim": dim, "keepdim": bool(keepdim)}, (x.data,))
-        ctx.needs_input_grad = (False,)  # indices carry no gradient
-        return make_tensor(out, False, ctx)
-    return make_tensor(out)
+    return record_without_grad(fn, (x,), {"dim": dim, "keepdim": bool(keepdim)}, out)
 
 
 def _argextreme(op: str, fn, x, dim, keepdim, axis, keepdims):

@@ -6,9 +6,10 @@ import numbers
 
 import numpy as np
 
-from .._backend import kernels, num_threads
+from .._backend import kernels
 from ..autograd import Context, Function, is_tensor, make_tensor
 from ._args import promote, scalar_dtype
+from ._flat import flat_backward, flat_forward
 from .elementwise import BroadcastingBinary, _check_broadcast, unbroadcast
 
 __all__ = ["maximum", "minimum", "clamp", "clip", "where"]
@@ -92,27 +93,15 @@ class Clamp(Function):
         if x.dtype.kind != "f":  # integer tensors: NumPy (no gradient to keep for them)
             low = x if min is None else np.maximum(x, x.dtype.type(min))
             return low.copy() if max is None else np.minimum(low, x.dtype.type(max))
-        x = np.ascontiguousarray(x).reshape(x.shape)  # the kernel trusts a flat, contiguous buffer
-        out = np.empty_like(x)
-        kernels().clamp_forward(
-            x.reshape(-1), out.reshape(-1), *_limits(min, max), num_threads(x.size)
-        )
+        x, out = flat_forward(kernels().clamp_forward, x, *_limits(min, max))
         ctx.save_for_backward(x)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_out):
         (x,) = ctx.saved_tensors
-        grad_out = np.ascontiguousarray(grad_out, dtype=x.dtype)
-        grad_x = np.empty_like(x)
-        kernels().clamp_backward(
-            x.reshape(-1),
-            grad_out.reshape(-1),
-            grad_x.reshape(-1),
-            *_limits(ctx.params["min"], ctx.params["max"]),
-            num_threads(x.size),
-        )
-        return (grad_x,)
+        limits = _limits(ctx.params["min"], ctx.params["max"])
+        return (flat_backward(kernels().clamp_backward, x, grad_out, *limits),)
 
 
 def _limits(low, high) -> tuple[float, float]:
